@@ -1,0 +1,55 @@
+// Byte-level access to packet headers: big-endian loads and stores and the
+// protocol numbers the translator cares about.  Headers are read through
+// these helpers rather than cast structs, so unaligned packets are fine.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+
+namespace nat64 {
+
+inline uint16_t rd16(const uint8_t *p) noexcept {
+    return static_cast<uint16_t>((p[0] << 8) | p[1]);
+}
+inline uint32_t rd32(const uint8_t *p) noexcept {
+    return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | p[3];
+}
+inline void wr16(uint8_t *p, uint16_t v) noexcept {
+    p[0] = static_cast<uint8_t>(v >> 8);
+    p[1] = static_cast<uint8_t>(v);
+}
+inline void wr32(uint8_t *p, uint32_t v) noexcept {
+    p[0] = static_cast<uint8_t>(v >> 24);
+    p[1] = static_cast<uint8_t>(v >> 16);
+    p[2] = static_cast<uint8_t>(v >> 8);
+    p[3] = static_cast<uint8_t>(v);
+}
+
+// IP protocol / IPv6 next header numbers (IANA).
+namespace proto {
+constexpr uint8_t HOPOPTS = 0;
+constexpr uint8_t ICMP = 1;
+constexpr uint8_t IGMP = 2;
+constexpr uint8_t TCP = 6;
+constexpr uint8_t UDP = 17;
+constexpr uint8_t ROUTING = 43;
+constexpr uint8_t FRAGMENT = 44;
+constexpr uint8_t ICMPV6 = 58;
+constexpr uint8_t NONE = 59;
+constexpr uint8_t DSTOPTS = 60;
+}  // namespace proto
+
+constexpr uint32_t IPV4_HDR = 20;
+constexpr uint32_t IPV6_HDR = 40;
+constexpr uint32_t FRAG_HDR = 8;
+constexpr uint32_t ICMP_HDR = 8;
+
+// RFC 7915 §4.4/§5.4 and RFC 1812/4443: the largest ICMP error a router
+// sends in each family.
+constexpr uint32_t ICMPV4_ERROR_MAX = 576;
+constexpr uint32_t ICMPV6_ERROR_MAX = 1280;
+
+// Hop limit / TTL of the ICMP errors the translator originates.
+constexpr uint8_t ERROR_TTL = 64;
+
+}  // namespace nat64

@@ -1,0 +1,113 @@
+// IPv4 addresses never reached through pool6 (RFC 6890 special-purpose
+// ranges that are not forwardable or not global, plus denylist4).
+#include "reserved.hpp"
+
+#include <algorithm>
+#include <utility>
+
+namespace nat64 {
+
+namespace {
+
+inline uint32_t ipv4_mask(unsigned len) noexcept {
+    return len == 0 ? 0 : ~uint32_t{0} << (32 - len);
+}
+
+// Last address of a prefix.
+inline uint32_t last_of(const Ipv4Prefix &p) noexcept {
+    return p.addr | ~ipv4_mask(p.len);
+}
+
+}  // namespace
+
+bool ipv4_always_reserved(uint32_t a) noexcept {
+    const uint32_t octet1 = a >> 24;
+    // RFC 6890 §2.2.2: 0.0.0.0/8 "this network", 127.0.0.0/8 loopback,
+    // 169.254.0.0/16 link local; 224.0.0.0/4 multicast (RFC 5771), and
+    // 240.0.0.0/4 reserved, which also covers 255.255.255.255/32 limited
+    // broadcast.  The two /4s together are simply a >= 224.0.0.0.
+    return octet1 == 0 || octet1 == 127 || (a >> 16) == 0xa9fe || a >= 0xe0000000;
+}
+
+Denylist4::Denylist4(const std::vector<Ipv4Prefix> &prefixes) {
+    std::vector<Ipv4Prefix> sorted;
+    sorted.reserve(prefixes.size());
+    for (const Ipv4Prefix &p : prefixes) {
+        const uint8_t len = p.len > 32 ? 32 : p.len;
+        sorted.push_back({p.addr & ipv4_mask(len), len});
+    }
+    // Sorting by (address, length) puts a covering prefix before the ones it
+    // contains, so one pass drops every contained prefix.  Two CIDR prefixes
+    // either nest or are disjoint, so what remains never overlaps and the
+    // binary search in blocks() needs to look at one candidate only.
+    std::sort(sorted.begin(), sorted.end());
+    for (const Ipv4Prefix &p : sorted) {
+        if (!prefixes_.empty() && p.addr <= last_of(prefixes_.back())) continue;
+        prefixes_.push_back(p);
+    }
+    // Merge sibling pairs (10.0.0.0/9 + 10.128.0.0/9 -> 10.0.0.0/8) until
+    // nothing changes: fewer entries, shorter search.  Each pass is linear and
+    // every pass but the last shortens some prefix, so there are at most 33.
+    for (bool merged = true; merged;) {
+        merged = false;
+        std::vector<Ipv4Prefix> out;
+        out.reserve(prefixes_.size());
+        for (const Ipv4Prefix &p : prefixes_) {
+            if (!out.empty() && p.len > 0 && out.back().len == p.len) {
+                const Ipv4Prefix parent{p.addr & ipv4_mask(p.len - 1u),
+                                        static_cast<uint8_t>(p.len - 1)};
+                // out.back() is the lower sibling: p sorts after it and,
+                // after the pass above, cannot be equal to it.
+                if (out.back().addr == parent.addr) {
+                    out.back() = parent;
+                    merged = true;
+                    continue;
+                }
+            }
+            out.push_back(p);
+        }
+        prefixes_ = std::move(out);
+    }
+}
+
+bool Denylist4::blocks(uint32_t a) const noexcept {
+    if (ipv4_always_reserved(a)) return true;
+    // The candidate is the last prefix starting at or before 'a'; with no
+    // overlaps no earlier prefix can contain 'a' if that one does not.
+    auto it = std::upper_bound(prefixes_.begin(), prefixes_.end(), a,
+                               [](uint32_t x, const Ipv4Prefix &p) { return x < p.addr; });
+    if (it == prefixes_.begin()) return false;
+    --it;
+    return a <= last_of(*it);
+}
+
+bool ipv4_non_global(uint32_t a) noexcept {
+    struct Range {
+        uint32_t addr;
+        uint8_t len;
+    };
+    // RFC 6890 entries whose "Global" is False, and RFC 1918/6598 space.
+    static constexpr Range kNonGlobal[] = {
+        {0x0a000000, 8},   // 10.0.0.0/8 private (RFC 1918)
+        {0x64400000, 10},  // 100.64.0.0/10 shared address space (RFC 6598)
+        {0xac100000, 12},  // 172.16.0.0/12 private
+        {0xc0000000, 24},  // 192.0.0.0/24 IETF protocol assignments
+        {0xc0000200, 24},  // 192.0.2.0/24 TEST-NET-1
+        {0xc0a80000, 16},  // 192.168.0.0/16 private
+        {0xc6120000, 15},  // 198.18.0.0/15 benchmarking
+        {0xc6336400, 24},  // 198.51.100.0/24 TEST-NET-2
+        {0xcb007100, 24},  // 203.0.113.0/24 TEST-NET-3
+    };
+    if (ipv4_always_reserved(a)) return true;
+    for (const Range &r : kNonGlobal) {
+        if ((a & ipv4_mask(r.len)) == r.addr) return true;
+    }
+    return false;
+}
+
+bool is_well_known_prefix(const Ipv6Prefix &p) noexcept {
+    static constexpr uint8_t kWkp[16] = {0x00, 0x64, 0xff, 0x9b};
+    return p.len == 96 && std::equal(p.addr.b.begin(), p.addr.b.end(), kWkp);
+}
+
+}  // namespace nat64

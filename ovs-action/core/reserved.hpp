@@ -1,0 +1,42 @@
+// IPv4 addresses the translator never reaches through pool6: the RFC 6890
+// special-purpose ranges that are not forwardable or not global, plus the
+// instance's denylist4.  (EAMT mappings are explicit and bypass this, as
+// RFC 7757 intends.)
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "nat64/config.hpp"
+
+namespace nat64 {
+
+// RFC 6890 ranges that are never translated through pool6 because they are
+// not forwardable or only meaningful on the translator itself: "this network"
+// 0.0.0.0/8, loopback 127.0.0.0/8, link-local 169.254.0.0/16, multicast
+// 224.0.0.0/4, reserved 240.0.0.0/4 and limited broadcast 255.255.255.255.
+// Private ranges (RFC 1918) are legitimate destinations in many deployments;
+// operators exclude them with denylist4.
+bool ipv4_always_reserved(uint32_t a) noexcept;  // host byte order
+
+// RFC 6052 §3.1: addresses that the Well-Known Prefix 64:ff9b::/96 must
+// never represent -- the non-global ranges of RFC 5735 §3 / RFC 6890 (private,
+// shared, documentation, benchmarking, IETF protocol assignments) plus the
+// always-reserved ones.  Translators "MUST drop these packets".
+bool ipv4_non_global(uint32_t a) noexcept;  // host byte order
+
+// True if 'p' is the Well-Known Prefix 64:ff9b::/96 (RFC 6052 §2.1).
+bool is_well_known_prefix(const Ipv6Prefix &p) noexcept;
+
+class Denylist4 {
+  public:
+    Denylist4() = default;
+    explicit Denylist4(const std::vector<Ipv4Prefix> &prefixes);
+    // True if 'a' (host byte order) is reserved or in the denylist.
+    bool blocks(uint32_t a) const noexcept;
+
+  private:
+    std::vector<Ipv4Prefix> prefixes_;  // sorted, non-overlapping
+};
+
+}  // namespace nat64

@@ -1,0 +1,98 @@
+// RFC 6052 §2.2: IPv4-embedded IPv6 addresses.
+//
+// The address is handled as two big-endian 64-bit halves so that every
+// prefix length becomes a pair of shifts: the IPv4 bits that fall before the
+// u-octet (bits 64..71) sit at the bottom of the high half, the rest start
+// right after the u-octet in the low half.  /96 is the one layout without a
+// u-octet split and gets its own branch.
+#include "rfc6052.hpp"
+
+#include <bit>
+#include <cassert>
+#include <cstring>
+
+namespace nat64 {
+
+namespace {
+
+// Bits 64..71 of the address are the u-octet; in the low half they are the
+// top byte.  RFC 6052 §2.2: "Bits 64 to 71 of the address are reserved ...
+// MUST be set to zero".
+constexpr uint64_t kLowHalfWithoutU = 0x00ffffffffffffffULL;
+
+inline uint64_t load_be64(const uint8_t *p) noexcept {
+    uint64_t v;
+    std::memcpy(&v, p, sizeof v);
+    if constexpr (std::endian::native == std::endian::little) v = __builtin_bswap64(v);
+    return v;
+}
+
+inline void store_be64(uint8_t *p, uint64_t v) noexcept {
+    if constexpr (std::endian::native == std::endian::little) v = __builtin_bswap64(v);
+    std::memcpy(p, &v, sizeof v);
+}
+
+// Mask with the top 'len' bits of a 64-bit half set; len is clamped to 0..64
+// by the callers.  Written without a shift by 64, which is undefined.
+inline uint64_t top_bits(unsigned len) noexcept {
+    return len == 0 ? 0 : ~uint64_t{0} << (64 - len);
+}
+
+inline uint64_t mask_hi(unsigned len) noexcept {
+    return top_bits(len >= 64 ? 64 : len);
+}
+inline uint64_t mask_lo(unsigned len) noexcept {
+    return top_bits(len <= 64 ? 0 : len - 64);
+}
+
+}  // namespace
+
+void rfc6052_embed(const Ipv6Prefix &pool6, uint32_t v4, uint8_t out[16]) noexcept {
+    const unsigned len = pool6.len;
+    assert(rfc6052_valid_length(len));
+    const uint64_t x = v4;
+    uint64_t hi = load_be64(pool6.addr.b.data()) & mask_hi(len);
+    uint64_t lo;
+    if (len == 96) {
+        // §2.2: for /96 the IPv4 address is the last 32 bits; there is no suffix.
+        lo = (load_be64(pool6.addr.b.data() + 8) & mask_lo(len)) | x;
+    } else {
+        // /32../64: the first (64 - len) IPv4 bits end the high half (none for
+        // /64); the remaining ones follow the u-octet, and the bits the shift
+        // pushes into the u-octet position are exactly the ones already in the
+        // high half, so masking the u-octet both zeroes it and drops them.
+        // Everything below is the suffix, zero by construction.
+        hi |= x >> (len - 32);
+        lo = (x << (88 - len)) & kLowHalfWithoutU;
+    }
+    store_be64(out, hi);
+    store_be64(out + 8, lo);
+}
+
+bool rfc6052_extract(const Ipv6Prefix &pool6, const uint8_t in[16], uint32_t &v4) noexcept {
+    const unsigned len = pool6.len;
+    if (!rfc6052_valid_length(len) || !ipv6_in_prefix(pool6, in)) return false;
+    const uint64_t hi = load_be64(in);
+    const uint64_t lo = load_be64(in + 8);
+    if (len == 96) {
+        v4 = static_cast<uint32_t>(lo);
+    } else {
+        // Inverse of the embedding above.  The u-octet is masked off rather
+        // than checked: §2.2 leaves the u-octet and suffix to the receiver,
+        // and a translator that refused them would only lose traffic.
+        v4 = static_cast<uint32_t>(hi << (len - 32)) |
+             static_cast<uint32_t>((lo & kLowHalfWithoutU) >> (88 - len));
+    }
+    return true;
+}
+
+bool ipv6_in_prefix(const Ipv6Prefix &p, const uint8_t in[16]) noexcept {
+    const unsigned len = p.len > 128 ? 128 : p.len;
+    const uint64_t mh = mask_hi(len), ml = mask_lo(len);
+    const uint64_t ph = load_be64(p.addr.b.data()), pl = load_be64(p.addr.b.data() + 8);
+    // Compare masked on both sides so a prefix that carries host bits still
+    // behaves as the prefix it names.
+    return (((load_be64(in) ^ ph) & mh) | ((load_be64(in + 8) ^ pl) & ml)) == 0;
+}
+
+}  // namespace nat64

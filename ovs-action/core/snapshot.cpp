@@ -1,0 +1,37 @@
+#include "snapshot.hpp"
+
+#include <algorithm>
+
+#include "rfc6052.hpp"
+
+namespace nat64 {
+
+Snapshot::Snapshot(InstanceConfig c)
+    : cfg(std::move(c)), eamt(cfg.eamt), deny(cfg.denylist4), has_pool4(!cfg.pool4.empty()) {
+    for (const auto &e : cfg.eamt) {
+        uint32_t last = e.ipv4.addr | (e.ipv4.len == 0 ? 0xffffffffu : ~(0xffffffffu << (32 - e.ipv4.len)));
+        if (eamt4_lo > eamt4_hi) {
+            eamt4_lo = e.ipv4.addr;
+            eamt4_hi = last;
+        }
+        eamt4_lo = std::min(eamt4_lo, e.ipv4.addr);
+        eamt4_hi = std::max(eamt4_hi, last);
+    }
+    if (cfg.pool6) {
+        pool6_is_wkp = is_well_known_prefix(*cfg.pool6);
+        for (const auto &e : cfg.eamt) {
+            const Ipv6Prefix &a = e.ipv6.len < cfg.pool6->len ? e.ipv6 : *cfg.pool6;
+            const Ipv6Prefix &b = e.ipv6.len < cfg.pool6->len ? *cfg.pool6 : e.ipv6;
+            if (ipv6_in_prefix(a, b.addr.b.data())) eamt_overlaps_pool6 = true;
+        }
+    }
+    if (cfg.pool6791v4) {
+        pool6791_first = cfg.pool6791v4->addr;
+        // A /0 would be 2^32 addresses; the range is only used modulo its
+        // size, so cap it at what fits.
+        pool6791_count = cfg.pool6791v4->len == 0 ? 0xffffffffu
+                                                  : (1u << (32 - cfg.pool6791v4->len));
+    }
+}
+
+}  // namespace nat64

@@ -1,0 +1,417 @@
+// RFC 7915 §5: translating from IPv6 to IPv4.
+//
+// One straight path per packet: parse the IPv6 header chain, map the
+// addresses (RFC 7757 EAMT, RFC 6052 pool6), apply the router checks (hop
+// limit, MTU), then write the IPv4 header and the transport header's new
+// checksum into p.hdr.  The payload is never touched.  ICMPv6 errors are
+// slow-path: they are rebuilt whole in p.hdr (§5.3).
+#include <algorithm>
+#include <cstring>
+
+#include "checksum.hpp"
+#include "icmp_map.hpp"
+#include "packet.hpp"
+#include "rfc6052.hpp"
+#include "xlat.hpp"
+
+namespace nat64 {
+
+namespace {
+
+// §5.1: Type of Service from Traffic Class, unless overridden.
+uint8_t tos_from(const Snapshot &s, const uint8_t *ip6) {
+    if (s.cfg.override_tos) return s.cfg.tos;
+    return static_cast<uint8_t>((ip6[0] << 4) | (ip6[1] >> 4));
+}
+
+uint8_t proto_6to4(uint8_t p) { return p == proto::ICMPV6 ? proto::ICMP : p; }
+
+// §5.1 / §5.1.1: Identification and Flags/Fragment Offset for a packet of
+// 'total' IPv4 bytes.  Unfragmented: DF=1 above 1260 bytes (the IPv6 sender
+// will get a PTB and the 1280-byte IPv6 minimum still fits after
+// translation), DF=0 at or below it with a fresh Identification.
+// Fragments: the low 16 bits of the Fragment header's Identification, its
+// offset and M flag, DF=0.
+void ipv4_id_flags(const V6Info &v, uint32_t total, uint16_t &id, uint16_t &flags_off) {
+    if (v.frag) {
+        id = static_cast<uint16_t>(v.frag_id);
+        flags_off = static_cast<uint16_t>((v.frag_mf ? 0x2000 : 0) | v.frag_off);
+    } else if (total > 1260) {
+        id = 0;  // RFC 6864 §4.1: atomic datagram, ID has no meaning
+        flags_off = 0x4000;
+    } else {
+        id = next_ipv4_id();
+        flags_off = 0;
+    }
+}
+
+// Incremental L4 checksum update for the address change (§5.5, RFC 1624).
+// 'l4' points at a copy of the transport header that we own.  Returns false
+// on a UDP zero checksum, which IPv6 forbids (RFC 8200 §8.1).
+bool update_l4_checksum(uint8_t proto_nr, uint8_t *l4, uint32_t old_sum, uint32_t new_sum) {
+    if (proto_nr == proto::TCP) {
+        wr16(l4 + 16, csum_update(rd16(l4 + 16), old_sum, new_sum));
+    } else if (proto_nr == proto::UDP) {
+        uint16_t c = rd16(l4 + 6);
+        if (c == 0) return false;
+        c = csum_update(c, old_sum, new_sum);
+        wr16(l4 + 6, c == 0 ? 0xffff : c);  // RFC 768: zero is sent as all ones
+    }
+    return true;
+}
+
+// Bytes of the transport header we copy to rewrite its checksum.
+uint32_t l4_copy_len(uint8_t proto_nr) {
+    switch (proto_nr) {
+        case proto::TCP:
+            return 18;  // through the checksum field
+        case proto::UDP:
+        case proto::ICMPV6:
+            return 8;
+        default:
+            return 0;  // other protocols are carried unchanged
+    }
+}
+
+// Translates the packet quoted inside an ICMPv6 error (§5.3) from 'in'
+// ('avail' bytes, possibly truncated) into 'o'.  Returns the bytes written
+// (at most 'room') or 0 with 'why' set.  The inner packet travelled from the
+// IPv4 side to the VNet: its source is a peer address, its destination a
+// VNet address.
+uint32_t translate_inner(const Snapshot &s, const uint8_t *in, uint32_t avail, uint8_t *o,
+                         uint32_t room, nat64_counter &why) {
+    V6Info v;
+    why = parse_ipv6(in, avail, true, v);
+    if (why != kOk) return 0;
+    uint32_t src4 = 0, dst4 = 0;
+    bool via_pool6;
+    if (map6to4_peer(s, in + 8, src4, via_pool6) != kOk || !map6to4_local(s, in + 24, dst4)) {
+        why = NAT64_C_DROP_ICMP_INNER;
+        return 0;
+    }
+    bool first = v.first();
+    if (first && v.proto == proto::ICMPV6 && v.l4_off < v.avail &&
+        icmp6_is_error(in[v.l4_off])) {
+        why = NAT64_C_DROP_ICMP_INNER;  // §5.3: no error inside an error
+        return 0;
+    }
+    // The inner header states the original lengths, not the quoted ones.
+    uint32_t claimed = IPV4_HDR + (v.l3len > v.l4_off ? v.l3len - v.l4_off : 0);
+    uint16_t id, flags_off;
+    ipv4_id_flags(v, claimed, id, flags_off);
+    if (!v.frag) id = 0;  // a quote: no need to burn an Identification
+    uint32_t payload = v.avail - v.l4_off;
+    uint32_t n = std::min(IPV4_HDR + payload, room);
+    // Inner TTL is quoted as it was, not decremented (§5.3).
+    write_ipv4_header(o, tos_from(s, in), static_cast<uint16_t>(std::min<uint32_t>(claimed, 0xffff)),
+                      id, flags_off, in[7], proto_6to4(v.proto), src4, dst4);
+    std::memcpy(o + IPV4_HDR, in + v.l4_off, n - IPV4_HDR);
+    uint8_t *l4 = o + IPV4_HDR;
+    uint32_t l4n = n - IPV4_HDR;
+    if (first) {
+        uint32_t old_sum = sum_v6_addrs(in + 8, in + 24);
+        uint32_t new_sum = sum_v4_addrs(src4, dst4);
+        if (v.proto == proto::TCP && l4n >= 18) {
+            update_l4_checksum(v.proto, l4, old_sum, new_sum);
+        } else if (v.proto == proto::UDP && l4n >= 8) {
+            update_l4_checksum(v.proto, l4, old_sum, new_sum);
+        } else if (v.proto == proto::ICMPV6 && l4n >= 4) {
+            IcmpMapping m = icmp6_to_icmp4(l4[0], l4[1]);
+            if (m.kind != IcmpKind::info) {
+                why = NAT64_C_DROP_ICMP_INNER;
+                return 0;
+            }
+            // Quoted echo: new type and no pseudo-header in ICMPv4.
+            uint32_t ulen = v.l3len - v.l4_off;
+            uint32_t old_part = old_sum + ulen + proto::ICMPV6 + rd16(l4);
+            l4[0] = m.type;
+            l4[1] = m.code;
+            wr16(l4 + 2, csum_update(rd16(l4 + 2), old_part, rd16(l4)));
+        }
+    }
+    return n;
+}
+
+// §5.2 + §5.3: an ICMPv6 error becomes an ICMPv4 error, rebuilt whole in
+// p.hdr.  'src4'/'dst4' are the translated outer addresses.
+void translate_icmp6_error(const Snapshot &s, nat64_pkt &p, const V6Info &v, uint32_t src4,
+                           uint32_t dst4) {
+    const uint8_t *in = p.l3;
+    const uint8_t *icmp = in + v.l4_off;
+    uint32_t icmp_len = v.l3len - v.l4_off;
+    if (icmp_len < ICMP_HDR + IPV6_HDR) return set_drop(p, NAT64_C_DROP_ICMP_INNER);
+    // We rewrite every byte's checksum, so check the sender's first: a
+    // corrupted error must not leave here with a valid checksum.
+    uint32_t sum = sum_v6_addrs(in + 8, in + 24) + icmp_len + proto::ICMPV6;
+    if (csum_fold(csum_add_bytes(sum, icmp, icmp_len)) != 0xffff) {
+        return set_drop(p, NAT64_C_DROP_BAD_HEADER);
+    }
+    IcmpMapping m = icmp6_to_icmp4(icmp[0], icmp[1]);
+    if (m.kind != IcmpKind::error) return set_drop(p, NAT64_C_DROP_ICMP_TYPE);
+
+    uint8_t *o = p.hdr;
+    uint8_t *oicmp = o + IPV4_HDR;
+    oicmp[0] = m.type;
+    oicmp[1] = m.code;
+    wr16(oicmp + 2, 0);
+    wr32(oicmp + 4, 0);
+    if (m.map_pointer) {
+        int ptr = param_pointer_6to4(rd32(icmp + 4));
+        if (ptr < 0) return set_drop(p, NAT64_C_DROP_ICMP_TYPE);
+        oicmp[4] = static_cast<uint8_t>(ptr);
+    }
+    if (m.mtu) {
+        // §5.2: minimum(advertised MTU - 20, MTU of the IPv4 next hop,
+        // MTU of the IPv6 next hop - 20).
+        uint32_t mtu = rd32(icmp + 4);
+        mtu = mtu > 20 ? mtu - 20 : 0;
+        mtu = std::min({mtu, s.cfg.ipv4_mtu, s.cfg.ipv6_mtu - 20});
+        wr16(oicmp + 6, static_cast<uint16_t>(std::min<uint32_t>(mtu, 0xffff)));
+    }
+
+    // RFC 4884: a non-zero length (64-bit words here, 32-bit words in
+    // ICMPv4) says the quote is followed by an extension structure.
+    const uint8_t *inner = icmp + ICMP_HDR;
+    uint32_t inner_avail = icmp_len - ICMP_HDR;
+    uint32_t ext_len = 0;
+    const uint8_t *ext = nullptr;
+    bool rfc4884 = (m.type == 3 || m.type == 11 || m.type == 12) && icmp[4] != 0 && !m.mtu &&
+                   !m.map_pointer;
+    if (rfc4884) {
+        uint32_t orig = icmp[4] * 8u;
+        if (orig > inner_avail) return set_drop(p, NAT64_C_DROP_ICMP_INNER);
+        ext = inner + orig;
+        ext_len = inner_avail - orig;
+        inner_avail = orig;
+    }
+
+    uint32_t room = ICMPV4_ERROR_MAX - IPV4_HDR - ICMP_HDR;
+    nat64_counter why;
+    uint32_t n = translate_inner(s, inner, inner_avail, oicmp + ICMP_HDR, room, why);
+    if (n == 0) return set_drop(p, why);
+    uint32_t body = n;
+    if (rfc4884) {
+        // The quote is zero-padded to a 32-bit boundary and at least 128
+        // bytes (RFC 4884 §4.1); the extension goes only if it fits whole.
+        uint32_t padded = std::max<uint32_t>((n + 3) & ~3u, 128);
+        if (ext_len && padded + ext_len <= room) {
+            std::memset(oicmp + ICMP_HDR + n, 0, padded - n);
+            std::memcpy(oicmp + ICMP_HDR + padded, ext, ext_len);
+            oicmp[5] = static_cast<uint8_t>(padded / 4);
+            body = padded + ext_len;
+        }
+    }
+    uint32_t icmp4_len = ICMP_HDR + body;
+    wr16(oicmp + 2, csum_finish(csum_add_bytes(0, oicmp, icmp4_len)));
+    uint16_t total = static_cast<uint16_t>(IPV4_HDR + icmp4_len);
+    write_ipv4_header(o, tos_from(s, in), total, next_ipv4_id(), 0,
+                      static_cast<uint8_t>(in[7] - 1), proto::ICMP, src4, dst4);
+    p.verdict = NAT64_TRANSLATED;
+    p.reason = NAT64_C_TRANSLATED_6TO4;
+    p.family = 4;
+    p.hdr_len = total;
+    p.consumed = p.len;
+    p.tail_len = 0;
+}
+
+// RFC 7757 §4.2 hairpinning: the destination is an IPv4 address the EAMT
+// maps back into IPv6, so the packet never leaves IPv6.  Translating twice
+// reduces to rewriting the addresses; we decrement the hop limit once, as
+// one router hop.  Modes: 'simple' hairpins ordinary packets, 'intrinsic'
+// also ICMPv6 errors (their quote rewritten the same way); 'off' drops.
+void hairpin(const Snapshot &s, nat64_pkt &p, const V6Info &v, uint32_t src4, uint32_t dst4) {
+    const uint8_t *in = p.l3;
+    uint8_t src6[16], dst6[16];
+    s.eamt.v4_to_v6(dst4, dst6);
+    // The source goes out in its pool6 form, not its EAMT form: the peer
+    // must answer through the translator, to the address the sender used
+    // as destination's counterpart (RFC 7757 §4.2).  We only get here with
+    // pool6 set (the destination came through it).
+    rfc6052_embed(*s.cfg.pool6, src4, src6);
+    uint32_t old_sum = sum_v6_addrs(in + 8, in + 24);
+    uint32_t new_sum = sum_v6_addrs(src6, dst6);
+    bool first = v.first();
+    uint8_t *o = p.hdr;
+    if (v.proto == proto::ICMPV6 && first && v.l4_off < v.l3len &&
+        icmp6_is_error(in[v.l4_off])) {
+        // An error hairpins whole, its quote rewritten the same way
+        // (intrinsic mode only); it is small enough to copy.
+        if (s.cfg.eam_hairpin_mode != HairpinMode::intrinsic) {
+            return set_drop(p, NAT64_C_DROP_HAIRPIN_OFF);
+        }
+        uint32_t n = std::min(v.l3len, ICMPV6_ERROR_MAX);
+        std::memcpy(o, in, n);
+        std::memcpy(o + 8, src6, 16);
+        std::memcpy(o + 24, dst6, 16);
+        o[7] = static_cast<uint8_t>(in[7] - 1);
+        wr16(o + 4, static_cast<uint16_t>(n - IPV6_HDR));
+        uint8_t *icmp = o + v.l4_off;
+        uint8_t *inner = icmp + ICMP_HDR;
+        if (v.l4_off + ICMP_HDR + IPV6_HDR <= n) {
+            // The quote is the packet going the other way: its source is
+            // the hairpinned destination, its destination our source.
+            uint32_t a4;
+            bool via_pool6;
+            if (map6to4_peer(s, inner + 8, a4, via_pool6) == kOk && via_pool6) {
+                s.eamt.v4_to_v6(a4, inner + 8);
+            }
+            if (map6to4_local(s, inner + 24, a4)) rfc6052_embed(*s.cfg.pool6, a4, inner + 24);
+        }
+        uint32_t icmp_len = n - v.l4_off;
+        wr16(icmp + 2, 0);
+        uint32_t sum = sum_v6_addrs(src6, dst6) + icmp_len + proto::ICMPV6;
+        wr16(icmp + 2, csum_finish(csum_add_bytes(sum, icmp, icmp_len)));
+        p.verdict = NAT64_TRANSLATED;
+        p.reason = NAT64_C_HAIRPINNED;
+        p.family = 6;
+        p.hdr_len = static_cast<uint16_t>(n);
+        p.consumed = p.len;
+        p.tail_len = 0;
+        return;
+    }
+    uint32_t copy = first ? l4_copy_len(v.proto) : 0;
+    if (v.l4_off + copy > v.l3len) return set_drop(p, NAT64_C_DROP_TRUNCATED);
+    uint32_t lead = v.l4_off + copy;
+    if (lead > NAT64_HDR_MAX) return set_drop(p, NAT64_C_DROP_EXT_HEADER);
+    std::memcpy(o, in, lead);
+    std::memcpy(o + 8, src6, 16);
+    std::memcpy(o + 24, dst6, 16);
+    o[7] = static_cast<uint8_t>(in[7] - 1);
+    uint8_t *l4 = o + v.l4_off;
+    if (copy) {
+        if (v.proto == proto::ICMPV6) {
+            wr16(l4 + 2, csum_update(rd16(l4 + 2), old_sum, new_sum));
+        } else if (!update_l4_checksum(v.proto, l4, old_sum, new_sum)) {
+            return set_drop(p, NAT64_C_DROP_UDP_CHECKSUM_ZERO);
+        }
+    }
+    p.verdict = NAT64_TRANSLATED;
+    p.reason = NAT64_C_HAIRPINNED;
+    p.family = 6;
+    p.hdr_len = static_cast<uint16_t>(lead);
+    p.consumed = lead;
+    p.tail_len = v.l3len - lead;
+}
+
+}  // namespace
+
+void xlat_6to4(const Snapshot &s, nat64_pkt &p) noexcept {
+    const uint8_t *in = p.l3;
+    V6Info v;
+    nat64_counter why = parse_ipv6(in, p.len, false, v);
+    if (why != kOk) return set_drop(p, why);
+
+    const bool first = v.first();
+    const bool is_icmp = v.proto == proto::ICMPV6;
+    if (is_icmp && first && v.l4_off + 1 > v.l3len) return set_drop(p, NAT64_C_DROP_TRUNCATED);
+    const bool icmp_error = is_icmp && first && icmp6_is_error(in[v.l4_off]);
+
+    // §5.1: a routing header with segments left is the IPv6 node's business
+    // and cannot be honoured in IPv4: parameter problem pointing at it.
+    if (v.rh_segleft_off) {
+        if (icmp_error) return set_drop(p, NAT64_C_DROP_ICMP_ERROR_LOOP);
+        return reply_icmp6(s, p, v.l3len, 4, 0, v.rh_segleft_off, NAT64_C_REPLY_ROUTING_HDR);
+    }
+
+    // Destination: EAMT, else pool6 (never reserved space; RFC 7757 §3.3).
+    uint32_t dst4;
+    bool via_pool6;
+    why = map6to4_peer(s, in + 24, dst4, via_pool6);
+    if (why != kOk) return set_drop(p, why);
+
+    // Source: EAMT.  ICMPv6 errors from routers without a mapping get an
+    // RFC 6791 address.  Otherwise the VNet host needs stateful NAT64 or
+    // has no business talking to IPv4.
+    uint32_t src4;
+    if (!map6to4_local(s, in + 8, src4)) {
+        if (icmp_error) {
+            if (!rfc6791_source(s, in + 8, src4)) return set_drop(p, NAT64_C_DROP_NO_ROUTER_ADDR);
+        } else if (s.has_pool4) {
+            return set_drop(p, NAT64_C_DROP_NO_STATE);
+        } else if (is_icmp && first && in[v.l4_off] >= 128) {
+            // Informational ICMPv6 from an unmapped source (ND, MLD,
+            // echo): answering would only add noise.
+            return set_drop(p, NAT64_C_DROP_SRC_UNTRANSLATABLE);
+        } else {
+            // §5.4: a discarded packet is answered with Type 1 Code 1
+            // (communication administratively prohibited).
+            return reply_icmp6(s, p, v.l3len, 1, 1, 0, NAT64_C_REPLY_SRC_UNTRANSLATABLE);
+        }
+    }
+
+    // §5.1 TTL: the translator is a router and decrements; at 1 the packet
+    // dies here with a time exceeded (RFC 4443 §3.3), unless it is an error.
+    if (in[7] <= 1) {
+        if (icmp_error) return set_drop(p, NAT64_C_DROP_HOP_LIMIT);
+        return reply_icmp6(s, p, v.l3len, 3, 0, 0, NAT64_C_REPLY_HOP_LIMIT);
+    }
+
+    // RFC 7757 §4.2: an IPv4 destination that the EAMT maps back to IPv6.
+    if (via_pool6 && dst4 >= s.eamt4_lo && dst4 <= s.eamt4_hi) {
+        uint8_t scratch[16];
+        if (s.eamt.v4_to_v6(dst4, scratch)) {
+            if (s.cfg.eam_hairpin_mode == HairpinMode::off) {
+                return set_drop(p, NAT64_C_DROP_HAIRPIN_OFF);
+            }
+            return hairpin(s, p, v, src4, dst4);
+        }
+    }
+
+    if (icmp_error) {
+        // First fragment of an error: its checksum covers fragments that
+        // are not here (§5.2 cannot be applied without reassembly).
+        if (v.frag_mf) return set_drop(p, NAT64_C_DROP_ICMP_FRAGMENT);
+        return translate_icmp6_error(s, p, v, src4, dst4);
+    }
+
+    const uint32_t payload = v.l3len - v.l4_off;
+    const uint32_t total = IPV4_HDR + payload;
+    // Too big for the IPv4 link: IPv6 routers never fragment, so the
+    // sender learns the MTU (RFC 8201) as ipv4-mtu plus the header growth.
+    if (total > s.cfg.ipv4_mtu) {
+        uint32_t mtu6 = std::max<uint32_t>(1280, s.cfg.ipv4_mtu + 20);
+        return reply_icmp6(s, p, v.l3len, 2, 0, mtu6, NAT64_C_REPLY_TOO_BIG);
+    }
+
+    uint8_t *o = p.hdr;
+    uint8_t *l4 = o + IPV4_HDR;
+    uint32_t copy = 0;
+    if (first) {
+        copy = l4_copy_len(v.proto);
+        if (v.l4_off + copy > v.l3len) return set_drop(p, NAT64_C_DROP_TRUNCATED);
+        std::memcpy(l4, in + v.l4_off, copy);
+        uint32_t old_sum = sum_v6_addrs(in + 8, in + 24);
+        uint32_t new_sum = sum_v4_addrs(src4, dst4);
+        if (is_icmp) {
+            // §5.2: only echo request/reply are translated.  A fragmented
+            // ICMPv6 message cannot be: its checksum covers all fragments.
+            if (v.frag) return set_drop(p, NAT64_C_DROP_ICMP_FRAGMENT);
+            IcmpMapping m = icmp6_to_icmp4(l4[0], l4[1]);
+            if (m.kind != IcmpKind::info) return set_drop(p, NAT64_C_DROP_ICMP_TYPE);
+            if (s.cfg.drop_icmpv6_info) return set_drop(p, NAT64_C_DROP_ICMPV6_INFO);
+            // Remove the pseudo-header (ICMPv4 has none) and swap the type.
+            uint32_t old_part = old_sum + payload + proto::ICMPV6 + rd16(l4);
+            l4[0] = m.type;
+            l4[1] = m.code;
+            wr16(l4 + 2, csum_update(rd16(l4 + 2), old_part, rd16(l4)));
+        } else if (!update_l4_checksum(v.proto, l4, old_sum, new_sum)) {
+            return set_drop(p, NAT64_C_DROP_UDP_CHECKSUM_ZERO);
+        }
+    } else if (is_icmp) {
+        return set_drop(p, NAT64_C_DROP_ICMP_FRAGMENT);
+    }
+
+    uint16_t id, flags_off;
+    ipv4_id_flags(v, total, id, flags_off);
+    write_ipv4_header(o, tos_from(s, in), static_cast<uint16_t>(total), id, flags_off,
+                      static_cast<uint8_t>(in[7] - 1), proto_6to4(v.proto), src4, dst4);
+    p.verdict = NAT64_TRANSLATED;
+    p.reason = NAT64_C_TRANSLATED_6TO4;
+    p.family = 4;
+    p.hdr_len = static_cast<uint16_t>(IPV4_HDR + copy);
+    p.consumed = v.l4_off + copy;
+    p.tail_len = v.l3len - p.consumed;
+    p.frag_size = 0;
+}
+
+}  // namespace nat64
