@@ -120,7 +120,8 @@ struct InstanceConfig {
 class ConfigError : public std::runtime_error {
   public:
     ConfigError(std::string key, std::string value, const std::string &why)
-        : std::runtime_error(key + ": " + why + " (got " + value + ")"),
+        : std::runtime_error((key.empty() ? std::string() : key + ": ") + why +
+                             (value.empty() ? std::string() : " (got " + value + ")")),
           key_(std::move(key)), value_(std::move(value)) {}
     const std::string &key() const { return key_; }
     const std::string &value() const { return value_; }

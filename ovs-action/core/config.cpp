@@ -556,8 +556,9 @@ struct TimeoutField {
 constexpr TimeoutField kTimeoutFields[] = {
     {"udp", &Timeouts::udp, 120,
      "must be at least 120 seconds (UDP_MIN, RFC 6146 §4) and fit in 32 bits"},
-    {"tcp-est", &Timeouts::tcp_est, 7200,
-     "must be at least 7200 seconds (TCP_EST, RFC 6146 §4) and fit in 32 bits"},
+    {"tcp-est", &Timeouts::tcp_est, 7440,
+     "must be at least 7440 seconds (2 h 4 min: TCP_EST, RFC 6146 §4, RFC 5382 REQ-5) and fit in "
+     "32 bits"},
     {"tcp-trans", &Timeouts::tcp_trans, 240,
      "must be at least 240 seconds (TCP_TRANS, RFC 6146 §4) and fit in 32 bits"},
     // RFC 6146 §4 gives ICMP_DEFAULT (60 s) but no minimum; 0 would expire
