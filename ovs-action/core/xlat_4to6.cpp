@@ -141,8 +141,13 @@ void translate_icmp4_error(const Snapshot &s, nat64_pkt &p, const V4Info &v, con
         wr32(oicmp + 4, std::max<uint32_t>(mtu, 1280));
     }
 
-    // RFC 4884 length (32-bit words in ICMPv4, 64-bit words in ICMPv6).
-    bool rfc4884 = (m.type == 1 || m.type == 3) && icmp[5] != 0;
+    // RFC 4884 §4.1: Destination Unreachable, Time Exceeded and Parameter
+    // Problem carry the quote's length (32-bit words) in byte 5; the quote
+    // ends there whatever the output.  ICMPv6 has the length (64-bit
+    // words, byte 4) only in Destination Unreachable and Time Exceeded
+    // (§4.2): elsewhere the extension is left out.
+    bool rfc4884 = (icmp[0] == 3 || icmp[0] == 11 || icmp[0] == 12) && icmp[5] != 0;
+    const bool out_has_length = m.type == 1 || m.type == 3;
     const uint8_t *ext = nullptr;
     uint32_t ext_len = 0;
     if (rfc4884) {
@@ -158,7 +163,7 @@ void translate_icmp4_error(const Snapshot &s, nat64_pkt &p, const V4Info &v, con
     uint32_t n = translate_inner(s, inner, inner_avail, oicmp + ICMP_HDR, room, why);
     if (n == 0) return set_drop(p, why);
     uint32_t body = n;
-    if (rfc4884) {
+    if (rfc4884 && out_has_length) {
         uint32_t padded = std::max<uint32_t>((n + 7) & ~7u, 128);
         if (ext_len && padded + ext_len <= room) {
             std::memset(oicmp + ICMP_HDR + n, 0, padded - n);
@@ -250,15 +255,10 @@ void xlat_4to6(const Snapshot &s, nat64_pkt &p) noexcept {
     const uint32_t limit = std::min(s.cfg.ipv6_mtu, s.cfg.lowest_ipv6_mtu);
     bool frag_hdr = v.is_fragment();
     uint32_t size6 = IPV6_HDR + (frag_hdr ? FRAG_HDR : 0) + payload4;
-    if (v.df) {
-        // DF: the IPv4 sender does PMTUD; tell it the IPv6 MTU minus the
-        // header growth (RFC 1191, §4.4 of RFC 7915).
-        if (size6 > s.cfg.ipv6_mtu) {
-            if (no_reply) return set_drop(p, NAT64_C_DROP_TOO_BIG);
-            uint32_t mtu4 = s.cfg.ipv6_mtu - (size6 - v.total);
-            return reply_icmp4(s, p, v.total, 3, 4, mtu4, NAT64_C_REPLY_TOO_BIG);
-        }
-    } else if (size6 > limit) {
+    // DF: the IPv4 sender does PMTUD (answered below, once the packet is
+    // known to be translatable at all).
+    const bool too_big = v.df && size6 > s.cfg.ipv6_mtu;
+    if (!v.df && size6 > limit) {
         // §4.1: DF=0 lets us fragment, to what every IPv6 link carries.
         frag_hdr = true;
         size6 = IPV6_HDR + FRAG_HDR + payload4;
@@ -302,6 +302,15 @@ void xlat_4to6(const Snapshot &s, nat64_pkt &p) noexcept {
         }
     } else if (is_icmp) {
         return set_drop(p, NAT64_C_DROP_ICMP_FRAGMENT);
+    }
+
+    if (too_big) {
+        // Tell the sender the IPv6 MTU minus the header growth (RFC 1191,
+        // §4.4 of RFC 7915).  Only here: a packet that is dropped anyway
+        // must not make its sender lower the path MTU.
+        if (no_reply) return set_drop(p, NAT64_C_DROP_TOO_BIG);
+        uint32_t mtu4 = s.cfg.ipv6_mtu - (size6 - v.total);
+        return reply_icmp4(s, p, v.total, 3, 4, mtu4, NAT64_C_REPLY_TOO_BIG);
     }
 
     write_ipv6_header(o, tclass_from(s, in), static_cast<uint16_t>(size6 - IPV6_HDR),

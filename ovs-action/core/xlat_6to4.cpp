@@ -175,8 +175,10 @@ void translate_icmp6_error(const Snapshot &s, nat64_pkt &p, const V6Info &v, uin
     uint32_t inner_avail = icmp_len - ICMP_HDR;
     uint32_t ext_len = 0;
     const uint8_t *ext = nullptr;
-    bool rfc4884 = (m.type == 3 || m.type == 11 || m.type == 12) && icmp[4] != 0 && !m.mtu &&
-                   !m.map_pointer;
+    // RFC 4884 §4.1: only Destination Unreachable and Time Exceeded have
+    // the length field (Packet Too Big and Parameter Problem use the word
+    // for the MTU and the pointer); both map to ICMPv4 types that have it.
+    bool rfc4884 = (icmp[0] == 1 || icmp[0] == 3) && icmp[4] != 0;
     if (rfc4884) {
         uint32_t orig = icmp[4] * 8u;
         if (orig > inner_avail) return set_drop(p, NAT64_C_DROP_ICMP_INNER);
@@ -239,6 +241,13 @@ void hairpin(const Snapshot &s, nat64_pkt &p, const V6Info &v, uint32_t src4, ui
         if (s.cfg.eam_hairpin_mode != HairpinMode::intrinsic) {
             return set_drop(p, NAT64_C_DROP_HAIRPIN_OFF);
         }
+        // The checksum is recomputed below: check the sender's first, as
+        // translate_icmp6_error() does (RFC 4443 §2.3).
+        const uint32_t in_icmp_len = v.l3len - v.l4_off;
+        if (csum_fold(csum_add_bytes(sum_v6_addrs(in + 8, in + 24) + in_icmp_len + proto::ICMPV6,
+                                     in + v.l4_off, in_icmp_len)) != 0xffff) {
+            return set_drop(p, NAT64_C_DROP_BAD_HEADER);
+        }
         uint32_t n = std::min(v.l3len, ICMPV6_ERROR_MAX);
         std::memcpy(o, in, n);
         std::memcpy(o + 8, src6, 16);
@@ -252,10 +261,27 @@ void hairpin(const Snapshot &s, nat64_pkt &p, const V6Info &v, uint32_t src4, ui
             // the hairpinned destination, its destination our source.
             uint32_t a4;
             bool via_pool6;
+            const uint32_t inner_old = sum_v6_addrs(inner + 8, inner + 24);
             if (map6to4_peer(s, inner + 8, a4, via_pool6) == kOk && via_pool6) {
                 s.eamt.v4_to_v6(a4, inner + 8);
             }
             if (map6to4_local(s, inner + 24, a4)) rfc6052_embed(*s.cfg.pool6, a4, inner + 24);
+            // The quoted transport checksum follows its addresses, as the
+            // two translations (§5.3, §4.3) would have updated it.
+            V6Info iv;
+            const uint32_t inner_avail = n - v.l4_off - ICMP_HDR;
+            if (parse_ipv6(inner, inner_avail, true, iv) == kOk && iv.first()) {
+                uint8_t *il4 = inner + iv.l4_off;
+                const uint32_t il4n = iv.avail - iv.l4_off;
+                const uint32_t inner_new = sum_v6_addrs(inner + 8, inner + 24);
+                if (iv.proto == proto::TCP && il4n >= 18) {
+                    update_l4_checksum(iv.proto, il4, inner_old, inner_new);
+                } else if (iv.proto == proto::UDP && il4n >= 8) {
+                    update_l4_checksum(iv.proto, il4, inner_old, inner_new);
+                } else if (iv.proto == proto::ICMPV6 && il4n >= 4) {
+                    wr16(il4 + 2, csum_update(rd16(il4 + 2), inner_old, inner_new));
+                }
+            }
         }
         uint32_t icmp_len = n - v.l4_off;
         wr16(icmp + 2, 0);
@@ -366,12 +392,6 @@ void xlat_6to4(const Snapshot &s, nat64_pkt &p) noexcept {
 
     const uint32_t payload = v.l3len - v.l4_off;
     const uint32_t total = IPV4_HDR + payload;
-    // Too big for the IPv4 link: IPv6 routers never fragment, so the
-    // sender learns the MTU (RFC 8201) as ipv4-mtu plus the header growth.
-    if (total > s.cfg.ipv4_mtu) {
-        uint32_t mtu6 = std::max<uint32_t>(1280, s.cfg.ipv4_mtu + 20);
-        return reply_icmp6(s, p, v.l3len, 2, 0, mtu6, NAT64_C_REPLY_TOO_BIG);
-    }
 
     uint8_t *o = p.hdr;
     uint8_t *l4 = o + IPV4_HDR;
@@ -399,6 +419,15 @@ void xlat_6to4(const Snapshot &s, nat64_pkt &p) noexcept {
         }
     } else if (is_icmp) {
         return set_drop(p, NAT64_C_DROP_ICMP_FRAGMENT);
+    }
+
+    // Too big for the IPv4 link: IPv6 routers never fragment, so the
+    // sender learns the MTU (RFC 8201) as ipv4-mtu plus the header growth.
+    // Checked only now: a packet that is dropped anyway must not make its
+    // sender lower the path MTU.
+    if (total > s.cfg.ipv4_mtu) {
+        uint32_t mtu6 = std::max<uint32_t>(1280, s.cfg.ipv4_mtu + 20);
+        return reply_icmp6(s, p, v.l3len, 2, 0, mtu6, NAT64_C_REPLY_TOO_BIG);
     }
 
     uint16_t id, flags_off;

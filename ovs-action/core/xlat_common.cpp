@@ -179,6 +179,9 @@ void reply_icmp6(const Snapshot &s, nat64_pkt &p, uint32_t l3len, uint8_t type, 
     const uint8_t *in = p.l3;
     if (!s.cfg.router_ipv6) return set_drop(p, NAT64_C_DROP_NO_ROUTER_ADDR);
     if (ipv6_unanswerable_source(in + 8)) return set_drop(p, NAT64_C_DROP_SRC_UNTRANSLATABLE);
+    // RFC 4443 §2.4(e.2): nothing but Packet Too Big (and parameter problem
+    // code 2) answers a packet sent to a multicast address.
+    if (in[24] == 0xff && type != 2) return set_drop(p, NAT64_C_DROP_DST_UNTRANSLATABLE);
     uint32_t quote = l3len;
     if (quote > ICMPV6_ERROR_MAX - IPV6_HDR - ICMP_HDR) quote = ICMPV6_ERROR_MAX - IPV6_HDR - ICMP_HDR;
     uint8_t *o = p.hdr;
@@ -208,6 +211,10 @@ void reply_icmp4(const Snapshot &s, nat64_pkt &p, uint32_t l3len, uint8_t type, 
     if (!s.cfg.router_ipv4) return set_drop(p, NAT64_C_DROP_NO_ROUTER_ADDR);
     uint32_t src = rd32(in + 12);
     if (ipv4_always_reserved(src)) return set_drop(p, NAT64_C_DROP_RESERVED_ADDR);
+    // RFC 1812 §4.3.2.7: no error about a packet sent to a multicast or
+    // broadcast address (224.0.0.0/4, and 240.0.0.0/4 up to
+    // 255.255.255.255).
+    if (rd32(in + 16) >= 0xe0000000u) return set_drop(p, NAT64_C_DROP_DST_UNTRANSLATABLE);
     uint32_t quote = l3len;
     if (quote > ICMPV4_ERROR_MAX - IPV4_HDR - ICMP_HDR) quote = ICMPV4_ERROR_MAX - IPV4_HDR - ICMP_HDR;
     uint8_t *o = p.hdr;
