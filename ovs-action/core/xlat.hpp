@@ -117,6 +117,11 @@ inline nat64_counter map4to6_peer(const Snapshot &s, uint32_t a4, uint8_t *a6) n
 // untranslatable; false if the instance has neither pool6791v4 nor
 // router-ipv4.
 bool rfc6791_source(const Snapshot &s, const uint8_t *src6, uint32_t &a4) noexcept;
+// The reverse: an IPv6 source for an ICMPv4 error whose IPv4 source has no
+// IPv6 form (no EAMT entry, and pool6 unset or the Well-Known Prefix with a
+// non-global router address, RFC 6052 §3.1), from pool6791v6.  False when
+// pool6791v6 is unset.
+bool rfc6791v6_source(const Snapshot &s, uint8_t *a6) noexcept;
 
 // --- Header writers ------------------------------------------------------
 

@@ -236,7 +236,10 @@ void xlat_4to6(const Snapshot &s, nat64_pkt &p) noexcept {
     // Source: EAMT, else pool6 (RFC 6052).
     uint8_t src6[16];
     why = map4to6_peer(s, src4, src6);
-    if (why != kOk) return set_drop(p, why);
+    // ICMPv4 errors from routers on non-global addresses (traceroute hops
+    // behind the Well-Known Prefix) still get through with a pool6791v6
+    // source.
+    if (why != kOk && !(icmp_error && rfc6791v6_source(s, src6))) return set_drop(p, why);
 
     // §4.1 Hop Limit: decremented; at 1 the packet dies here (RFC 792).
     if (in[8] <= 1) {

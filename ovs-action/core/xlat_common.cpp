@@ -134,6 +134,20 @@ bool rfc6791_source(const Snapshot &s, const uint8_t *src6, uint32_t &a4) noexce
     return false;
 }
 
+bool rfc6791v6_source(const Snapshot &s, uint8_t *a6) noexcept {
+    if (!s.cfg.pool6791v6) return false;
+    const Ipv6Prefix &p = *s.cfg.pool6791v6;
+    std::memcpy(a6, p.addr.b.data(), 16);
+    if (s.cfg.randomize_rfc6791_addresses) {
+        // Random host bits, so the error sources do not all look alike
+        // (RFC 6791 §4 leaves the choice to the implementation).
+        for (unsigned bit = p.len; bit < 128; bit++) {
+            if (next_random() & 1) a6[bit / 8] |= static_cast<uint8_t>(0x80u >> (bit % 8));
+        }
+    }
+    return true;
+}
+
 namespace {
 // Constant-initialised thread-locals: no TLS init guard on the hot path;
 // seeded on first use.
