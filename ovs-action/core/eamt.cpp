@@ -77,36 +77,77 @@ inline uint64_t hash4(uint32_t key) noexcept {
     return x * kMul2;
 }
 
-// The IPv6 filter hashes the upper half differently from hash6 so that its
-// bits are independent of the table slots.
-inline uint64_t filter6_hash(uint64_t hi) noexcept {
-    return mix64(hi ^ kMul2);
+// Control bytes (see eamt.hpp): 0 marks an empty slot, a full slot holds
+// 0x80 | 7 low hash bits, which the index (the top bits) does not use.  A
+// group is the 8 control bytes read as one 64-bit word.
+constexpr size_t kGroup = 8;
+constexpr uint64_t kLsbs = 0x0101010101010101ULL;
+constexpr uint64_t kMsbs = 0x8080808080808080ULL;
+
+inline uint8_t ctrl_byte(uint64_t h) noexcept {
+    return static_cast<uint8_t>(0x80 | (h & 0x7f));
 }
 
-inline bool test_bit(const uint64_t *bits, uint64_t i) noexcept {
-    return (bits[i >> 6] >> (i & 63)) & 1;
+// Control byte i of a group lands in bits 8i..8i+7 whatever the host order.
+inline uint64_t load_le64(const uint8_t *p) noexcept {
+    uint64_t v;
+    std::memcpy(&v, p, sizeof v);
+    if constexpr (std::endian::native == std::endian::big) v = __builtin_bswap64(v);
+    return v;
 }
 
-inline void set_bit(std::vector<uint64_t> &bits, uint64_t i) {
-    bits[i >> 6] |= uint64_t{1} << (i & 63);
+// Linear probing, a group of kGroup control bytes at a time: the slots whose
+// control byte matches, up to the first empty slot, are compared with 'eq'.
+// Byte-wise equality is found with carry-free SWAR arithmetic (the high bit
+// of each byte of the result says "equal").  Load <= 0.5 guarantees an
+// empty slot, so the loop ends.
+template <class Slot, class Eq>
+inline const Slot *probe(const uint8_t *ctrl, const Slot *slots, uint64_t slot_mask, uint64_t h,
+                         unsigned shift, Eq eq) noexcept {
+    const uint64_t want = ctrl_byte(h) * kLsbs;
+    for (uint64_t s = h >> shift;; s = (s + kGroup) & slot_mask) {
+        const uint64_t group = load_le64(ctrl + s);
+        const uint64_t x = group ^ want;
+        uint64_t match = ~(((x & ~kMsbs) + ~kMsbs) | x) & kMsbs;
+        const uint64_t empty = ~group & kMsbs;
+        if (empty != 0) match &= (empty & (0 - empty)) - 1;  // before the first empty
+        for (; match != 0; match &= match - 1) {
+            const Slot &slot = slots[(s + (std::countr_zero(match) >> 3)) & slot_mask];
+            if (eq(slot)) return &slot;
+        }
+        if (empty != 0) return nullptr;
+    }
+}
+
+// Inserts unless an equal key is present (duplicates: the first wins).
+template <class Slot, class Eq>
+void insert(std::vector<uint8_t> &ctrl, std::vector<Slot> &slots, uint64_t h, unsigned shift,
+            const Slot &value, Eq eq) {
+    const uint64_t slot_mask = slots.size() - 1;
+    const uint8_t c = ctrl_byte(h);
+    for (uint64_t s = h >> shift;; s = (s + 1) & slot_mask) {
+        if (ctrl[s] == 0) {
+            ctrl[s] = c;
+            if (s < kGroup - 1) ctrl[slots.size() + s] = c;  // the copy after the end
+            slots[s] = value;
+            return;
+        }
+        if (ctrl[s] == c && eq(slots[s])) return;
+    }
 }
 
 // Table size for n keys: a power of two with load <= 0.5, so linear probing
-// stays short and a miss always reaches an empty slot.
+// stays short and a miss always reaches an empty slot; at least one group.
 inline unsigned table_bits(size_t n) noexcept {
-    return static_cast<unsigned>(std::countr_zero(std::bit_ceil(std::max<size_t>(2 * n, 2))));
+    return static_cast<unsigned>(std::countr_zero(std::bit_ceil(std::max(2 * n, kGroup))));
 }
 
 }  // namespace
 
 Eamt::Eamt(const std::vector<EamtEntry> &entries) : n_entries_(entries.size()) {
-    if (entries.empty()) return;
-
     // Group entry indices by prefix length, per direction, keeping input order
     // so that the first of two duplicate prefixes is inserted first and wins.
     std::vector<std::vector<size_t>> by_len6(129), by_len4(33);
-    std::vector<uint64_t> upper_halves;
-    upper_halves.reserve(entries.size());
     for (size_t i = 0; i < entries.size(); ++i) {
         const EamtEntry &e = entries[i];
         if (e.ipv6.len > 128 || e.ipv4.len > 32 || 128 - e.ipv6.len != 32 - e.ipv4.len) {
@@ -117,31 +158,7 @@ Eamt::Eamt(const std::vector<EamtEntry> &entries) : n_entries_(entries.size()) {
         }
         by_len6[e.ipv6.len].push_back(i);
         by_len4[e.ipv4.len].push_back(i);
-        upper_halves.push_back(load_be64(e.ipv6.addr.b.data()));
     }
-
-    // IPv4 filter: every /16 an entry overlaps (an entry shorter than /16
-    // overlaps several).  8 KiB, and exact at /16 granularity.
-    filter4_.assign((size_t{1} << 16) / 64, 0);
-    for (const EamtEntry &e : entries) {
-        const uint32_t first = (e.ipv4.addr & ipv4_mask(e.ipv4.len)) >> 16;
-        const uint32_t count = e.ipv4.len >= 16 ? 1 : uint32_t{1} << (16 - e.ipv4.len);
-        for (uint32_t i = 0; i < count; ++i)
-            set_bit(filter4_, first + i);
-    }
-
-    // IPv6 filter: about 16 bits per distinct upper half, so that an address
-    // outside the table's /64s passes with probability <= 1/16, capped at
-    // 64 KiB (tables with more than 32k distinct /64s filter less).
-    std::sort(upper_halves.begin(), upper_halves.end());
-    const size_t distinct =
-        std::unique(upper_halves.begin(), upper_halves.end()) - upper_halves.begin();
-    const unsigned fbits =
-        std::clamp<unsigned>(std::countr_zero(std::bit_ceil(distinct * 16)), 9, 19);
-    filter6_.assign((size_t{1} << fbits) / 64, 0);
-    filter6_shift_ = static_cast<uint8_t>(64 - fbits);
-    for (size_t i = 0; i < distinct; ++i)
-        set_bit(filter6_, filter6_hash(upper_halves[i]) >> filter6_shift_);
 
     for (int len = 128; len >= 0; --len) {
         const std::vector<size_t> &idx = by_len6[len];
@@ -154,23 +171,17 @@ Eamt::Eamt(const std::vector<EamtEntry> &entries) : n_entries_(entries.size()) {
         lvl.shift = static_cast<uint8_t>(64 - bits);
         lvl.slot_mask = (uint64_t{1} << bits) - 1;
         lvl.slots.assign(size_t{1} << bits, Slot6{});
+        lvl.ctrl.assign(lvl.slots.size() + kGroup - 1, 0);
         for (size_t i : idx) {
             const EamtEntry &e = entries[i];
             // Host bits are masked off rather than trusted, so the key always
             // equals what a lookup computes from a packet address.
-            const uint64_t kh = load_be64(e.ipv6.addr.b.data()) & lvl.mask_hi;
-            const uint64_t kl = load_be64(e.ipv6.addr.b.data() + 8) & lvl.mask_lo;
-            for (uint64_t s = hash6(kh, kl) >> lvl.shift;; s = (s + 1) & lvl.slot_mask) {
-                Slot6 &slot = lvl.slots[s];
-                if (!slot.used) {
-                    slot.hi = kh;
-                    slot.lo = kl;
-                    slot.v4 = e.ipv4.addr & ipv4_mask(e.ipv4.len);
-                    slot.used = 1;
-                    break;
-                }
-                if (slot.hi == kh && slot.lo == kl) break;  // duplicate: first wins
-            }
+            Slot6 slot;
+            slot.hi = load_be64(e.ipv6.addr.b.data()) & lvl.mask_hi;
+            slot.lo = load_be64(e.ipv6.addr.b.data() + 8) & lvl.mask_lo;
+            slot.v4 = e.ipv4.addr & ipv4_mask(e.ipv4.len);
+            insert(lvl.ctrl, lvl.slots, hash6(slot.hi, slot.lo), lvl.shift, slot,
+                   [&](const Slot6 &o) { return o.hi == slot.hi && o.lo == slot.lo; });
         }
     }
 
@@ -182,64 +193,49 @@ Eamt::Eamt(const std::vector<EamtEntry> &entries) : n_entries_(entries.size()) {
         lvl.len = static_cast<uint8_t>(len);
         lvl.mask = ipv4_mask(len);
         lvl.shift = static_cast<uint8_t>(64 - bits);
-        lvl.slot_mask = (uint32_t{1} << bits) - 1;
+        lvl.slot_mask = (uint64_t{1} << bits) - 1;
         lvl.slots.assign(size_t{1} << bits, Slot4{});
+        lvl.ctrl.assign(lvl.slots.size() + kGroup - 1, 0);
         for (size_t i : idx) {
             const EamtEntry &e = entries[i];
-            const uint32_t key = e.ipv4.addr & lvl.mask;
-            const uint64_t hi = load_be64(e.ipv6.addr.b.data()) & ipv6_mask_hi(e.ipv6.len);
-            const uint64_t lo = load_be64(e.ipv6.addr.b.data() + 8) & ipv6_mask_lo(e.ipv6.len);
-            for (uint64_t s = hash4(key) >> lvl.shift;; s = (s + 1) & lvl.slot_mask) {
-                Slot4 &slot = lvl.slots[s];
-                if (!slot.used) {
-                    slot.key = key;
-                    slot.used = 1;
-                    slot.hi = hi;
-                    slot.lo = lo;
-                    break;
-                }
-                if (slot.key == key) break;  // duplicate: first wins
-            }
+            Slot4 slot;
+            slot.key = e.ipv4.addr & lvl.mask;
+            slot.hi = load_be64(e.ipv6.addr.b.data()) & ipv6_mask_hi(e.ipv6.len);
+            slot.lo = load_be64(e.ipv6.addr.b.data() + 8) & ipv6_mask_lo(e.ipv6.len);
+            insert(lvl.ctrl, lvl.slots, hash4(slot.key), lvl.shift, slot,
+                   [&](const Slot4 &o) { return o.key == slot.key; });
         }
     }
 }
 
 bool Eamt::v6_to_v4(const uint8_t v6[16], uint32_t &v4) const noexcept {
-    if (levels6_.empty()) return false;
     const uint64_t hi = load_be64(v6);
-    if (!test_bit(filter6_.data(), filter6_hash(hi) >> filter6_shift_)) return false;
     const uint64_t lo = load_be64(v6 + 8);
     for (const Level6 &lvl : levels6_) {
         const uint64_t kh = hi & lvl.mask_hi;
         const uint64_t kl = lo & lvl.mask_lo;
-        const Slot6 *slots = lvl.slots.data();
-        for (uint64_t s = hash6(kh, kl) >> lvl.shift;; s = (s + 1) & lvl.slot_mask) {
-            const Slot6 &slot = slots[s];
-            if (!slot.used) break;
-            if (slot.hi == kh && slot.lo == kl) {
-                // Equal suffix lengths put the whole suffix (at most 32 bits,
-                // as len >= 96) in the low bits of 'lo'.
-                v4 = slot.v4 | static_cast<uint32_t>(lo & ~lvl.mask_lo);
-                return true;
-            }
+        const Slot6 *slot =
+            probe(lvl.ctrl.data(), lvl.slots.data(), lvl.slot_mask, hash6(kh, kl), lvl.shift,
+                  [&](const Slot6 &s) { return s.hi == kh && s.lo == kl; });
+        if (slot != nullptr) {
+            // Equal suffix lengths put the whole suffix (at most 32 bits, as
+            // len >= 96) in the low bits of 'lo'.
+            v4 = slot->v4 | static_cast<uint32_t>(lo & ~lvl.mask_lo);
+            return true;
         }
     }
     return false;
 }
 
 bool Eamt::v4_to_v6(uint32_t v4, uint8_t v6[16]) const noexcept {
-    if (levels4_.empty() || !test_bit(filter4_.data(), v4 >> 16)) return false;
     for (const Level4 &lvl : levels4_) {
         const uint32_t key = v4 & lvl.mask;
-        const Slot4 *slots = lvl.slots.data();
-        for (uint64_t s = hash4(key) >> lvl.shift;; s = (s + 1) & lvl.slot_mask) {
-            const Slot4 &slot = slots[s];
-            if (!slot.used) break;
-            if (slot.key == key) {
-                store_be64(v6, slot.hi);
-                store_be64(v6 + 8, slot.lo | (v4 & ~lvl.mask));
-                return true;
-            }
+        const Slot4 *slot = probe(lvl.ctrl.data(), lvl.slots.data(), lvl.slot_mask, hash4(key),
+                                  lvl.shift, [&](const Slot4 &s) { return s.key == key; });
+        if (slot != nullptr) {
+            store_be64(v6, slot->hi);
+            store_be64(v6 + 8, slot->lo | (v4 & ~lvl.mask));
+            return true;
         }
     }
     return false;

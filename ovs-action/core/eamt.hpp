@@ -5,8 +5,7 @@
 // readers need no synchronisation.  Layout: one open-addressing hash table
 // per distinct prefix length, probed from the longest length down; typical
 // tables (1:1 /128 <-> /32 mappings) have one length, so a lookup is one hash
-// probe however many entries there are.  A small bitmap in front of each
-// direction rejects most misses without touching the tables.
+// probe however many entries there are.
 #pragma once
 
 #include <cstdint>
@@ -33,14 +32,19 @@ class Eamt {
     bool empty() const noexcept { return n_entries_ == 0; }
 
   private:
+    // Each level is an open-addressing table with linear probing.  Besides
+    // the slots it keeps one control byte per slot (0: empty, else 0x80 | 7
+    // hash bits), so a probe reads 8 control bytes at once and compares a
+    // slot's key only where the hash bits match: a miss usually touches no
+    // slot at all, and hits and misses each take the same branches almost
+    // every time.  The first 7 control bytes are repeated after the last one
+    // so that reading 8 near the end needs no wrap-around.
     struct Slot6 {
         uint64_t hi = 0, lo = 0;  // masked IPv6 prefix, host order halves
         uint32_t v4 = 0;          // IPv4 prefix, host order
-        uint32_t used = 0;
     };
     struct Slot4 {
-        uint32_t key = 0;  // masked IPv4 prefix
-        uint32_t used = 0;
+        uint32_t key = 0;         // masked IPv4 prefix
         uint64_t hi = 0, lo = 0;  // IPv6 prefix
     };
     struct Level6 {
@@ -48,25 +52,19 @@ class Eamt {
         uint8_t shift = 0;  // 64 - log2(slots.size()): multiply-shift hashing
         uint64_t mask_hi = 0, mask_lo = 0;
         uint64_t slot_mask = 0;
+        std::vector<uint8_t> ctrl;  // slots.size() + 7 control bytes
         std::vector<Slot6> slots;
     };
     struct Level4 {
         uint8_t len = 0;
         uint8_t shift = 0;
         uint32_t mask = 0;
-        uint32_t slot_mask = 0;
+        uint64_t slot_mask = 0;
+        std::vector<uint8_t> ctrl;
         std::vector<Slot4> slots;
     };
     std::vector<Level6> levels6_;  // longest prefix first
     std::vector<Level4> levels4_;
-    // Pre-filters that turn most misses into one bit test.  Most packets miss
-    // the EAMT (pool6 destinations, stateful sources), so misses are as hot as
-    // hits.  filter4_: one bit per IPv4 /16 that some entry overlaps.
-    // filter6_: one bit per hash of the upper 64 bits of an IPv6 prefix (all
-    // IPv6 prefixes are /96 or longer, so those bits are always part of it).
-    std::vector<uint64_t> filter4_;
-    std::vector<uint64_t> filter6_;
-    uint8_t filter6_shift_ = 0;
     size_t n_entries_ = 0;
 };
 

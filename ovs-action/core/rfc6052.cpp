@@ -15,9 +15,9 @@ namespace nat64 {
 
 namespace {
 
-// Bits 64..71 of the address are the u-octet; in the low half they are the
-// top byte.  RFC 6052 §2.2: "Bits 64 to 71 of the address are reserved ...
-// MUST be set to zero".
+// Bits 64..71 of the address, the u-octet, are the top byte of the low half.
+// RFC 6052 §2.2 reserves them (for the RFC 4291 interface identifier format)
+// and requires them to be zero.
 constexpr uint64_t kLowHalfWithoutU = 0x00ffffffffffffffULL;
 
 inline uint64_t load_be64(const uint8_t *p) noexcept {
@@ -77,9 +77,9 @@ bool rfc6052_extract(const Ipv6Prefix &pool6, const uint8_t in[16], uint32_t &v4
     if (len == 96) {
         v4 = static_cast<uint32_t>(lo);
     } else {
-        // Inverse of the embedding above.  The u-octet is masked off rather
-        // than checked: §2.2 leaves the u-octet and suffix to the receiver,
-        // and a translator that refused them would only lose traffic.
+        // Inverse of the embedding above.  The u-octet and the suffix, which
+        // §2.2 has senders set to zero, are ignored rather than checked (the
+        // contract in rfc6052.hpp): refusing them would only lose traffic.
         v4 = static_cast<uint32_t>(hi << (len - 32)) |
              static_cast<uint32_t>((lo & kLowHalfWithoutU) >> (88 - len));
     }
