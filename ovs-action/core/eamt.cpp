@@ -9,6 +9,8 @@
 // addresses, which is what makes a lookup a mask, a hash probe and an OR.
 #include "eamt.hpp"
 
+#include "packet.hpp"
+
 #include <algorithm>
 #include <bit>
 #include <cstring>
@@ -18,18 +20,6 @@
 namespace nat64 {
 
 namespace {
-
-inline uint64_t load_be64(const uint8_t *p) noexcept {
-    uint64_t v;
-    std::memcpy(&v, p, sizeof v);
-    if constexpr (std::endian::native == std::endian::little) v = __builtin_bswap64(v);
-    return v;
-}
-
-inline void store_be64(uint8_t *p, uint64_t v) noexcept {
-    if constexpr (std::endian::native == std::endian::little) v = __builtin_bswap64(v);
-    std::memcpy(p, &v, sizeof v);
-}
 
 // Top 'len' bits set, len 0..64, without the undefined shift by 64.
 inline uint64_t top_bits64(unsigned len) noexcept {
@@ -177,8 +167,8 @@ Eamt::Eamt(const std::vector<EamtEntry> &entries) : n_entries_(entries.size()) {
             // Host bits are masked off rather than trusted, so the key always
             // equals what a lookup computes from a packet address.
             Slot6 slot;
-            slot.hi = load_be64(e.ipv6.addr.b.data()) & lvl.mask_hi;
-            slot.lo = load_be64(e.ipv6.addr.b.data() + 8) & lvl.mask_lo;
+            slot.hi = rd64(e.ipv6.addr.b.data()) & lvl.mask_hi;
+            slot.lo = rd64(e.ipv6.addr.b.data() + 8) & lvl.mask_lo;
             slot.v4 = e.ipv4.addr & ipv4_mask(e.ipv4.len);
             insert(lvl.ctrl, lvl.slots, hash6(slot.hi, slot.lo), lvl.shift, slot,
                    [&](const Slot6 &o) { return o.hi == slot.hi && o.lo == slot.lo; });
@@ -200,8 +190,8 @@ Eamt::Eamt(const std::vector<EamtEntry> &entries) : n_entries_(entries.size()) {
             const EamtEntry &e = entries[i];
             Slot4 slot;
             slot.key = e.ipv4.addr & lvl.mask;
-            slot.hi = load_be64(e.ipv6.addr.b.data()) & ipv6_mask_hi(e.ipv6.len);
-            slot.lo = load_be64(e.ipv6.addr.b.data() + 8) & ipv6_mask_lo(e.ipv6.len);
+            slot.hi = rd64(e.ipv6.addr.b.data()) & ipv6_mask_hi(e.ipv6.len);
+            slot.lo = rd64(e.ipv6.addr.b.data() + 8) & ipv6_mask_lo(e.ipv6.len);
             insert(lvl.ctrl, lvl.slots, hash4(slot.key), lvl.shift, slot,
                    [&](const Slot4 &o) { return o.key == slot.key; });
         }
@@ -209,8 +199,8 @@ Eamt::Eamt(const std::vector<EamtEntry> &entries) : n_entries_(entries.size()) {
 }
 
 bool Eamt::v6_to_v4(const uint8_t v6[16], uint32_t &v4) const noexcept {
-    const uint64_t hi = load_be64(v6);
-    const uint64_t lo = load_be64(v6 + 8);
+    const uint64_t hi = rd64(v6);
+    const uint64_t lo = rd64(v6 + 8);
     for (const Level6 &lvl : levels6_) {
         const uint64_t kh = hi & lvl.mask_hi;
         const uint64_t kl = lo & lvl.mask_lo;
@@ -233,8 +223,8 @@ bool Eamt::v4_to_v6(uint32_t v4, uint8_t v6[16]) const noexcept {
         const Slot4 *slot = probe(lvl.ctrl.data(), lvl.slots.data(), lvl.slot_mask, hash4(key),
                                   lvl.shift, [&](const Slot4 &s) { return s.key == key; });
         if (slot != nullptr) {
-            store_be64(v6, slot->hi);
-            store_be64(v6 + 8, slot->lo | (v4 & ~lvl.mask));
+            wr64(v6, slot->hi);
+            wr64(v6 + 8, slot->lo | (v4 & ~lvl.mask));
             return true;
         }
     }

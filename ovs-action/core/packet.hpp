@@ -3,6 +3,7 @@
 // these helpers rather than cast structs, so unaligned packets are fine.
 #pragma once
 
+#include <bit>
 #include <cstdint>
 #include <cstring>
 
@@ -14,9 +15,19 @@ inline uint16_t rd16(const uint8_t *p) noexcept {
 inline uint32_t rd32(const uint8_t *p) noexcept {
     return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | p[3];
 }
+inline uint64_t rd64(const uint8_t *p) noexcept {
+    uint64_t v;
+    std::memcpy(&v, p, sizeof v);
+    if constexpr (std::endian::native == std::endian::little) v = __builtin_bswap64(v);
+    return v;
+}
 inline void wr16(uint8_t *p, uint16_t v) noexcept {
     p[0] = static_cast<uint8_t>(v >> 8);
     p[1] = static_cast<uint8_t>(v);
+}
+inline void wr64(uint8_t *p, uint64_t v) noexcept {
+    if constexpr (std::endian::native == std::endian::little) v = __builtin_bswap64(v);
+    std::memcpy(p, &v, sizeof v);
 }
 inline void wr32(uint8_t *p, uint32_t v) noexcept {
     p[0] = static_cast<uint8_t>(v >> 24);

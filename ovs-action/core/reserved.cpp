@@ -20,14 +20,6 @@ inline uint32_t last_of(const Ipv4Prefix &p) noexcept {
 
 }  // namespace
 
-bool ipv4_always_reserved(uint32_t a) noexcept {
-    const uint32_t octet1 = a >> 24;
-    // RFC 6890 §2.2.2: 0.0.0.0/8 "this network", 127.0.0.0/8 loopback,
-    // 169.254.0.0/16 link local; 224.0.0.0/4 multicast (RFC 5771), and
-    // 240.0.0.0/4 reserved, which also covers 255.255.255.255/32 limited
-    // broadcast.  The two /4s together are simply a >= 224.0.0.0.
-    return octet1 == 0 || octet1 == 127 || (a >> 16) == 0xa9fe || a >= 0xe0000000;
-}
 
 Denylist4::Denylist4(const std::vector<Ipv4Prefix> &prefixes) {
     std::vector<Ipv4Prefix> sorted;
@@ -70,8 +62,7 @@ Denylist4::Denylist4(const std::vector<Ipv4Prefix> &prefixes) {
     }
 }
 
-bool Denylist4::blocks(uint32_t a) const noexcept {
-    if (ipv4_always_reserved(a)) return true;
+bool Denylist4::in_list(uint32_t a) const noexcept {
     // The candidate is the last prefix starting at or before 'a'; with no
     // overlaps no earlier prefix can contain 'a' if that one does not.
     auto it = std::upper_bound(prefixes_.begin(), prefixes_.end(), a,

@@ -17,7 +17,15 @@ namespace nat64 {
 // 224.0.0.0/4, reserved 240.0.0.0/4 and limited broadcast 255.255.255.255.
 // Private ranges (RFC 1918) are legitimate destinations in many deployments;
 // operators exclude them with denylist4.
-bool ipv4_always_reserved(uint32_t a) noexcept;  // host byte order
+// Host byte order.  Inline: checked for nearly every packet.
+inline bool ipv4_always_reserved(uint32_t a) noexcept {
+    const uint32_t octet1 = a >> 24;
+    // RFC 6890 §2.2.2: 0.0.0.0/8 "this network", 127.0.0.0/8 loopback,
+    // 169.254.0.0/16 link local; 224.0.0.0/4 multicast (RFC 5771), and
+    // 240.0.0.0/4 reserved, which also covers 255.255.255.255/32 limited
+    // broadcast.  The two /4s together are simply a >= 224.0.0.0.
+    return octet1 == 0 || octet1 == 127 || (a >> 16) == 0xa9fe || a >= 0xe0000000;
+}
 
 // RFC 6052 §3.1: addresses that the Well-Known Prefix 64:ff9b::/96 must
 // never represent -- the non-global ranges of RFC 5735 §3 / RFC 6890 (private,
@@ -33,9 +41,13 @@ class Denylist4 {
     Denylist4() = default;
     explicit Denylist4(const std::vector<Ipv4Prefix> &prefixes);
     // True if 'a' (host byte order) is reserved or in the denylist.
-    bool blocks(uint32_t a) const noexcept;
+    bool blocks(uint32_t a) const noexcept {
+        return ipv4_always_reserved(a) || (!prefixes_.empty() && in_list(a));
+    }
 
   private:
+    bool in_list(uint32_t a) const noexcept;
+
     std::vector<Ipv4Prefix> prefixes_;  // sorted, non-overlapping
 };
 

@@ -36,11 +36,11 @@ inline void set_drop(nat64_pkt &p, nat64_counter reason) noexcept {
 
 // An IPv6 header and its extension header chain (RFC 8200 §4).
 struct V6Info {
-    uint32_t l3len = 0;     // 40 + payload length, as the header says
-    uint32_t avail = 0;     // bytes present (== l3len for outer packets)
-    uint8_t proto = 0;      // upper-layer protocol
-    uint32_t l4_off = 0;    // offset of the upper-layer header / fragment data
-    bool frag = false;      // a Fragment header is present
+    uint32_t l3len = 0;   // 40 + payload length, as the header says
+    uint32_t avail = 0;   // bytes present (== l3len for outer packets)
+    uint8_t proto = 0;    // upper-layer protocol
+    uint32_t l4_off = 0;  // offset of the upper-layer header / fragment data
+    bool frag = false;    // a Fragment header is present
     uint32_t frag_id = 0;
     uint16_t frag_off = 0;  // in 8-octet units
     bool frag_mf = false;
@@ -53,9 +53,9 @@ struct V6Info {
 nat64_counter parse_ipv6(const uint8_t *in, uint32_t avail, bool inner, V6Info &v) noexcept;
 
 struct V4Info {
-    uint32_t ihl = 0;       // header length in bytes
-    uint32_t total = 0;     // total length, as the header says
-    uint32_t avail = 0;     // bytes present
+    uint32_t ihl = 0;    // header length in bytes
+    uint32_t total = 0;  // total length, as the header says
+    uint32_t avail = 0;  // bytes present
     uint8_t proto = 0;
     uint16_t id = 0;
     bool df = false, mf = false;
@@ -76,8 +76,8 @@ bool ipv4_unexpired_source_route(const uint8_t *in, uint32_t ihl) noexcept;
 
 // IPv6 -> IPv4 for an address on the IPv4 side: EAMT, else pool6.
 // 'via_pool6' tells which one matched.
-inline nat64_counter map6to4_peer(const Snapshot &s, const uint8_t *a6, uint32_t &a4,
-                                  bool &via_pool6) noexcept {
+[[gnu::always_inline]] inline nat64_counter map6to4_peer(const Snapshot &s, const uint8_t *a6,
+                                                         uint32_t &a4, bool &via_pool6) noexcept {
     via_pool6 = false;
     const bool in_pool6 = s.cfg.pool6 && rfc6052_extract(*s.cfg.pool6, a6, a4);
     if ((!in_pool6 || s.eamt_overlaps_pool6) && s.eamt.v6_to_v4(a6, a4)) return kOk;
@@ -92,7 +92,8 @@ inline nat64_counter map6to4_peer(const Snapshot &s, const uint8_t *a6, uint32_t
     // ranges 192.0.2/24, 198.51.100/24, 203.0.113/24, ...) are dropped.
     // Deliberate, not a bug: tests using documentation addresses must use a
     // network-specific pool6 such as 2001:db8:64::/96.
-    if (s.pool6_is_wkp && ipv4_non_global(a4)) [[unlikely]] return NAT64_C_DROP_RESERVED_ADDR;
+    if (s.pool6_is_wkp && ipv4_non_global(a4)) [[unlikely]]
+        return NAT64_C_DROP_RESERVED_ADDR;
     return kOk;
 }
 // IPv6 -> IPv4 for a VNet address: EAMT only.
@@ -104,7 +105,8 @@ inline bool map4to6_local(const Snapshot &s, uint32_t a4, uint8_t *a6) noexcept 
     return s.eamt.v4_to_v6(a4, a6);
 }
 // IPv4 -> IPv6 for an address on the IPv4 side: EAMT, else pool6.
-inline nat64_counter map4to6_peer(const Snapshot &s, uint32_t a4, uint8_t *a6) noexcept {
+[[gnu::always_inline]] inline nat64_counter map4to6_peer(const Snapshot &s, uint32_t a4,
+                                                         uint8_t *a6) noexcept {
     if (s.eamt.v4_to_v6(a4, a6)) return kOk;
     if (!s.cfg.pool6) return NAT64_C_DROP_POOL6_UNSET;
     // RFC 6052 §3.1: the Well-Known Prefix never carries non-global space.
@@ -130,8 +132,9 @@ bool rfc6791v6_source(const Snapshot &s, uint8_t *a6) noexcept;
 inline void write_ipv4_header(uint8_t *o, uint8_t tos, uint16_t total, uint16_t id,
                               uint16_t flags_off, uint8_t ttl, uint8_t proto_nr, uint32_t src,
                               uint32_t dst) noexcept {
-    uint32_t sum = ((0x45u << 8) | tos) + total + id + flags_off + ((uint32_t{ttl} << 8) | proto_nr) +
-                   (src >> 16) + (src & 0xffff) + (dst >> 16) + (dst & 0xffff);
+    uint32_t sum = ((0x45u << 8) | tos) + total + id + flags_off +
+                   ((uint32_t{ttl} << 8) | proto_nr) + (src >> 16) + (src & 0xffff) + (dst >> 16) +
+                   (dst & 0xffff);
     o[0] = 0x45;
     o[1] = tos;
     wr16(o + 2, total);
@@ -144,9 +147,8 @@ inline void write_ipv4_header(uint8_t *o, uint8_t tos, uint16_t total, uint16_t 
     wr32(o + 16, dst);
 }
 
-inline void write_ipv6_header(uint8_t *o, uint8_t tclass, uint16_t payload_len,
-                              uint8_t next_header, uint8_t hop_limit, const uint8_t *src,
-                              const uint8_t *dst) noexcept {
+inline void write_ipv6_header(uint8_t *o, uint8_t tclass, uint16_t payload_len, uint8_t next_header,
+                              uint8_t hop_limit, const uint8_t *src, const uint8_t *dst) noexcept {
     // Flow label 0: RFC 7915 §4.1 (the translator has no flow to label).
     o[0] = static_cast<uint8_t>(0x60 | (tclass >> 4));
     o[1] = static_cast<uint8_t>(tclass << 4);
@@ -169,7 +171,8 @@ uint16_t next_ipv4_id() noexcept;
 uint32_t next_random() noexcept;
 
 // One's-complement sums of the pseudo-header address fields.
-inline uint32_t sum_v6_addrs(const uint8_t *src, const uint8_t *dst) noexcept {
+[[gnu::always_inline]] inline uint32_t sum_v6_addrs(const uint8_t *src,
+                                                    const uint8_t *dst) noexcept {
     return csum_add_bytes(csum_add_bytes(0, src, 16), dst, 16);
 }
 inline uint32_t sum_v4_addrs(uint32_t src, uint32_t dst) noexcept {

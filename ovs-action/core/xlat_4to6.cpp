@@ -31,7 +31,7 @@ void write_frag_header(uint8_t *o, uint8_t next_header, uint16_t offset, bool mf
     wr32(o + 4, id);
 }
 
-uint32_t l4_copy_len(uint8_t proto_nr) {
+inline uint32_t l4_copy_len(uint8_t proto_nr) {
     switch (proto_nr) {
         case proto::TCP:
             return 18;  // through the checksum field

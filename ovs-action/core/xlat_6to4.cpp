@@ -48,7 +48,7 @@ void ipv4_id_flags(const V6Info &v, uint32_t total, uint16_t &id, uint16_t &flag
 // Incremental L4 checksum update for the address change (§5.5, RFC 1624).
 // 'l4' points at a copy of the transport header that we own.  Returns false
 // on a UDP zero checksum, which IPv6 forbids (RFC 8200 §8.1).
-bool update_l4_checksum(uint8_t proto_nr, uint8_t *l4, uint32_t old_sum, uint32_t new_sum) {
+inline bool update_l4_checksum(uint8_t proto_nr, uint8_t *l4, uint32_t old_sum, uint32_t new_sum) {
     if (proto_nr == proto::TCP) {
         wr16(l4 + 16, csum_update(rd16(l4 + 16), old_sum, new_sum));
     } else if (proto_nr == proto::UDP) {
@@ -61,7 +61,7 @@ bool update_l4_checksum(uint8_t proto_nr, uint8_t *l4, uint32_t old_sum, uint32_
 }
 
 // Bytes of the transport header we copy to rewrite its checksum.
-uint32_t l4_copy_len(uint8_t proto_nr) {
+inline uint32_t l4_copy_len(uint8_t proto_nr) {
     switch (proto_nr) {
         case proto::TCP:
             return 18;  // through the checksum field
