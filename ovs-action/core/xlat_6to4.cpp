@@ -24,7 +24,9 @@ uint8_t tos_from(const Snapshot &s, const uint8_t *ip6) {
     return static_cast<uint8_t>((ip6[0] << 4) | (ip6[1] >> 4));
 }
 
-uint8_t proto_6to4(uint8_t p) { return p == proto::ICMPV6 ? proto::ICMP : p; }
+uint8_t proto_6to4(uint8_t p) {
+    return p == proto::ICMPV6 ? proto::ICMP : p;
+}
 
 // §5.1 / §5.1.1: Identification and Flags/Fragment Offset for a packet of
 // 'total' IPv4 bytes.  Unfragmented: DF=1 above 1260 bytes (the IPv6 sender
@@ -60,6 +62,16 @@ inline bool update_l4_checksum(uint8_t proto_nr, uint8_t *l4, uint32_t old_sum, 
     return true;
 }
 
+// True if an ICMP message is zero apart from its checksum: 'head' is its
+// first 8 bytes (translated), 'rest'/'n' the bytes after them.
+bool icmp_all_zero(const uint8_t *head, const uint8_t *rest, uint32_t n) {
+    if (rd16(head) != 0 || rd32(head + 4) != 0) return false;
+    for (uint32_t i = 0; i < n; i++) {
+        if (rest[i]) return false;
+    }
+    return true;
+}
+
 // Bytes of the transport header we copy to rewrite its checksum.
 inline uint32_t l4_copy_len(uint8_t proto_nr) {
     switch (proto_nr) {
@@ -90,8 +102,7 @@ uint32_t translate_inner(const Snapshot &s, const uint8_t *in, uint32_t avail, u
         return 0;
     }
     bool first = v.first();
-    if (first && v.proto == proto::ICMPV6 && v.l4_off < v.avail &&
-        icmp6_is_error(in[v.l4_off])) {
+    if (first && v.proto == proto::ICMPV6 && v.l4_off < v.avail && icmp6_is_error(in[v.l4_off])) {
         why = NAT64_C_DROP_ICMP_INNER;  // §5.3: no error inside an error
         return 0;
     }
@@ -103,8 +114,9 @@ uint32_t translate_inner(const Snapshot &s, const uint8_t *in, uint32_t avail, u
     uint32_t payload = v.avail - v.l4_off;
     uint32_t n = std::min(IPV4_HDR + payload, room);
     // Inner TTL is quoted as it was, not decremented (§5.3).
-    write_ipv4_header(o, tos_from(s, in), static_cast<uint16_t>(std::min<uint32_t>(claimed, 0xffff)),
-                      id, flags_off, in[7], proto_6to4(v.proto), src4, dst4);
+    write_ipv4_header(o, tos_from(s, in),
+                      static_cast<uint16_t>(std::min<uint32_t>(claimed, 0xffff)), id, flags_off,
+                      in[7], proto_6to4(v.proto), src4, dst4);
     std::memcpy(o + IPV4_HDR, in + v.l4_off, n - IPV4_HDR);
     uint8_t *l4 = o + IPV4_HDR;
     uint32_t l4n = n - IPV4_HDR;
@@ -126,7 +138,11 @@ uint32_t translate_inner(const Snapshot &s, const uint8_t *in, uint32_t avail, u
             uint32_t old_part = old_sum + ulen + proto::ICMPV6 + rd16(l4);
             l4[0] = m.type;
             l4[1] = m.code;
-            wr16(l4 + 2, csum_update(rd16(l4 + 2), old_part, rd16(l4)));
+            uint16_t c = csum_update(rd16(l4 + 2), old_part, rd16(l4));
+            if (c == 0 && icmp_all_zero(l4, l4 + ICMP_HDR, l4n >= ICMP_HDR ? l4n - ICMP_HDR : 0)) {
+                c = 0xffff;  // as above (RFC 1624 §3)
+            }
+            wr16(l4 + 2, c);
         }
     }
     return n;
@@ -206,8 +222,8 @@ void translate_icmp6_error(const Snapshot &s, nat64_pkt &p, const V6Info &v, uin
     uint32_t icmp4_len = ICMP_HDR + body;
     wr16(oicmp + 2, csum_finish(csum_add_bytes(0, oicmp, icmp4_len)));
     uint16_t total = static_cast<uint16_t>(IPV4_HDR + icmp4_len);
-    write_ipv4_header(o, tos_from(s, in), total, next_ipv4_id(), 0,
-                      static_cast<uint8_t>(in[7] - 1), proto::ICMP, src4, dst4);
+    write_ipv4_header(o, tos_from(s, in), total, next_ipv4_id(), 0, static_cast<uint8_t>(in[7] - 1),
+                      proto::ICMP, src4, dst4);
     p.verdict = NAT64_TRANSLATED;
     p.reason = NAT64_C_TRANSLATED_6TO4;
     p.family = 4;
@@ -234,8 +250,7 @@ void hairpin(const Snapshot &s, nat64_pkt &p, const V6Info &v, uint32_t src4, ui
     uint32_t new_sum = sum_v6_addrs(src6, dst6);
     bool first = v.first();
     uint8_t *o = p.hdr;
-    if (v.proto == proto::ICMPV6 && first && v.l4_off < v.l3len &&
-        icmp6_is_error(in[v.l4_off])) {
+    if (v.proto == proto::ICMPV6 && first && v.l4_off < v.l3len && icmp6_is_error(in[v.l4_off])) {
         // An error hairpins whole, its quote rewritten the same way
         // (intrinsic mode only); it is small enough to copy.
         if (s.cfg.eam_hairpin_mode != HairpinMode::intrinsic) {
@@ -413,7 +428,14 @@ void xlat_6to4(const Snapshot &s, nat64_pkt &p) noexcept {
             uint32_t old_part = old_sum + payload + proto::ICMPV6 + rd16(l4);
             l4[0] = m.type;
             l4[1] = m.code;
-            wr16(l4 + 2, csum_update(rd16(l4 + 2), old_part, rd16(l4)));
+            uint16_t c = csum_update(rd16(l4 + 2), old_part, rd16(l4));
+            // RFC 1624 §3: the update yields 0x0000 both for a message
+            // summing to 0xffff (right) and for an all-zero one, whose
+            // checksum is 0xffff.  ICMPv4 has no pseudo-header, so an
+            // all-zero echo reply is possible; tell the two apart.
+            if (c == 0 && icmp_all_zero(l4, in + v.l4_off + ICMP_HDR, payload - ICMP_HDR))
+                c = 0xffff;
+            wr16(l4 + 2, c);
         } else if (!update_l4_checksum(v.proto, l4, old_sum, new_sum)) {
             return set_drop(p, NAT64_C_DROP_UDP_CHECKSUM_ZERO);
         }
