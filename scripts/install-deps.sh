@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Installs, from Debian 12's packages, everything that building ovs-nat64 and
+# running scripts/test.sh and scripts/lint.sh need.  Idempotent: packages
+# already installed are left alone, and when nothing is missing it does not
+# touch apt at all (INSTALL_DEPS_FORCE=1 runs apt-get update + install anyway).
+#
+#   sudo scripts/install-deps.sh
+set -euo pipefail
+
+PACKAGES=(
+    # compilers and build tools
+    build-essential cmake ninja-build pkg-config
+    # clang with libFuzzer and the sanitizer runtimes (fuzz stage)
+    clang libclang-rt-14-dev
+    # llvm-symbolizer: file:line in sanitizer and libFuzzer stack traces
+    llvm
+    # libraries
+    libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libpcap-dev
+    # tests and benchmarks
+    libgtest-dev libgmock-dev libbenchmark-dev
+    python3 python3-scapy tcpdump
+    # scripts/lint.sh
+    clang-format clang-tidy
+)
+
+log() { printf 'install-deps: %s\n' "$*"; }
+
+if [[ $(id -u) -ne 0 ]]; then
+    printf 'install-deps: ERROR: must run as root (apt-get install); try: sudo %s\n' "$0" >&2
+    exit 1
+fi
+if ! command -v apt-get >/dev/null || [[ ! -r /etc/debian_version ]]; then
+    printf 'install-deps: ERROR: this script is for Debian 12 (apt-get not found)\n' >&2
+    exit 1
+fi
+
+installed() {
+    [[ $(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null) == installed ]]
+}
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+    installed "$p" || missing+=("$p")
+done
+
+if [[ ${#missing[@]} -eq 0 && ${INSTALL_DEPS_FORCE:-0} != 1 ]]; then
+    log "all ${#PACKAGES[@]} packages already installed; nothing to do"
+    exit 0
+fi
+if [[ ${#missing[@]} -gt 0 ]]; then
+    log "missing: ${missing[*]}"
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+APT_OPTS=(-y -q -o DPkg::Lock::Timeout=300)
+
+log "running: apt-get update"
+apt-get "${APT_OPTS[@]}" update
+
+log "running: apt-get install --no-install-recommends ${PACKAGES[*]}"
+apt-get "${APT_OPTS[@]}" install --no-install-recommends "${PACKAGES[@]}"
+
+still=()
+for p in "${PACKAGES[@]}"; do
+    installed "$p" || still+=("$p")
+done
+if [[ ${#still[@]} -gt 0 ]]; then
+    printf 'install-deps: ERROR: still not installed: %s\n' "${still[*]}" >&2
+    exit 1
+fi
+log "done: ${#PACKAGES[@]} packages installed"

@@ -1,0 +1,11 @@
+// libFuzzer target: IPv4 -> IPv6 (RFC 7915 §4, RFC 6146, RFC 7757).  The
+// input is one IPv4 packet; its version nibble is forced to 4.  See
+// fuzz_common.hpp for the invariants checked.
+#include <cstddef>
+#include <cstdint>
+
+#include "fuzz_common.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    return fuzz::run(data, size, 4);
+}
