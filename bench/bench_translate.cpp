@@ -30,7 +30,9 @@ void eamt_v6(uint32_t i, uint8_t out[16]) {
     inet_pton(AF_INET6, "2001:db8:100::", out);
     wr32(out + 12, i);
 }
-uint32_t eamt_v4(uint32_t i) { return 0x0a000000u | i; }
+uint32_t eamt_v4(uint32_t i) {
+    return 0x0a000000u | i;
+}
 
 void configure(uint32_t eamt_entries) {
     std::string doc = R"({"instance": 1, "pool6": "2001:db8:64::/96", "router-ipv4": "192.0.2.254",
@@ -167,7 +169,7 @@ void run(benchmark::State &state, Dir dir, Kind kind, uint32_t len) {
     std::vector<std::vector<uint8_t>> pkts;
     for (size_t i = 0; i < kBurst; i++) {
         uint32_t host = 1 + rng() % entries;
-        uint8_t pr = kind == Kind::tcp ? proto::TCP
+        uint8_t pr = kind == Kind::tcp   ? proto::TCP
                      : kind == Kind::udp ? proto::UDP
                      : dir == Dir::v6to4 ? proto::ICMPV6
                                          : proto::ICMP;
@@ -186,9 +188,8 @@ void run(benchmark::State &state, Dir dir, Kind kind, uint32_t len) {
     }
     // Validate once: a benchmark of drops would be meaningless.
     if (nat64_translate_burst(inst, burst.data(), kBurst, 0, 0) != kBurst) {
-        state.SkipWithError(("not translated: " +
-                             std::string(nat64_counter_name(
-                                 static_cast<nat64_counter>(burst[0].reason))))
+        state.SkipWithError(("not translated: " + std::string(nat64_counter_name(
+                                                      static_cast<nat64_counter>(burst[0].reason))))
                                 .c_str());
         return;
     }
@@ -198,16 +199,17 @@ void run(benchmark::State &state, Dir dir, Kind kind, uint32_t len) {
         benchmark::ClobberMemory();
     }
     state.SetItemsProcessed(state.iterations() * kBurst);
-    state.counters["ns/pkt"] = benchmark::Counter(
-        static_cast<double>(state.iterations() * kBurst),
-        benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+    state.counters["ns/pkt"] =
+        benchmark::Counter(static_cast<double>(state.iterations() * kBurst),
+                           benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 
 // The floor: copying each packet's new header (20 bytes IPv4 + 8 UDP) out of
 // the burst and touching the input, nothing else.
 void BM_memcpy_header(benchmark::State &state) {
     std::vector<std::vector<uint8_t>> pkts;
-    for (size_t i = 0; i < kBurst; i++) pkts.push_back(ipv6_packet(1, proto::UDP, 64));
+    for (size_t i = 0; i < kBurst; i++)
+        pkts.push_back(ipv6_packet(1, proto::UDP, 64));
     std::vector<nat64_pkt> burst(kBurst);
     for (auto _ : state) {
         for (size_t i = 0; i < kBurst; i++) {
@@ -217,12 +219,12 @@ void BM_memcpy_header(benchmark::State &state) {
         benchmark::ClobberMemory();
     }
     state.SetItemsProcessed(state.iterations() * kBurst);
-    state.counters["ns/pkt"] = benchmark::Counter(
-        static_cast<double>(state.iterations() * kBurst),
-        benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+    state.counters["ns/pkt"] =
+        benchmark::Counter(static_cast<double>(state.iterations() * kBurst),
+                           benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 
-#define NAT64_BENCH(name, dir, kind, len)                                          \
+#define NAT64_BENCH(name, dir, kind, len) \
     BENCHMARK_CAPTURE(run, name, dir, kind, len)->Arg(1)->Arg(1000)->Arg(100000)
 
 NAT64_BENCH(6to4_udp_64, Dir::v6to4, Kind::udp, 64);

@@ -30,8 +30,8 @@ struct Ipv4Prefix {
 };
 
 struct Ipv6Prefix {
-    Ipv6Addr addr;      // host bits zero
-    uint8_t len = 0;    // 0..128
+    Ipv6Addr addr;    // host bits zero
+    uint8_t len = 0;  // 0..128
     auto operator<=>(const Ipv6Prefix &) const = default;
 };
 
@@ -61,7 +61,7 @@ enum class Protocol : uint8_t { tcp, udp, icmp };
 
 struct Pool4Entry {
     Ipv4Prefix prefix;
-    uint16_t port_min = 1;      // ports (or ICMP identifiers)
+    uint16_t port_min = 1;  // ports (or ICMP identifiers)
     uint16_t port_max = 65535;
     bool tcp = true, udp = true, icmp = true;
     auto operator<=>(const Pool4Entry &) const = default;
@@ -122,7 +122,8 @@ class ConfigError : public std::runtime_error {
     ConfigError(std::string key, std::string value, const std::string &why)
         : std::runtime_error((key.empty() ? std::string() : key + ": ") + why +
                              (value.empty() ? std::string() : " (got " + value + ")")),
-          key_(std::move(key)), value_(std::move(value)) {}
+          key_(std::move(key)),
+          value_(std::move(value)) {}
     const std::string &key() const { return key_; }
     const std::string &value() const { return value_; }
 

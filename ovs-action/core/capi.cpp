@@ -21,7 +21,9 @@ void set_error(char **error, const std::string &msg) {
     if (error) *error = strdup(msg.c_str());
 }
 
-char *dup_string(const std::string &s) { return strdup(s.c_str()); }
+char *dup_string(const std::string &s) {
+    return strdup(s.c_str());
+}
 
 // Runs a control-path operation, turning exceptions into an error message.
 template <typename F>
@@ -37,7 +39,9 @@ int guarded(char **error, F &&f) {
     return -1;
 }
 
-std::string no_instance(uint32_t id) { return "no translator instance " + std::to_string(id); }
+std::string no_instance(uint32_t id) {
+    return "no translator instance " + std::to_string(id);
+}
 
 }  // namespace
 
@@ -52,7 +56,8 @@ size_t nat64_translate_burst(struct nat64_instance *inst, struct nat64_pkt *pkts
                              uint64_t now_ms, unsigned flags) {
     nat64::Epoch::Guard g;
     if (!inst) {
-        for (size_t i = 0; i < n; i++) nat64::set_drop(pkts[i], NAT64_C_DROP_UNKNOWN_INSTANCE);
+        for (size_t i = 0; i < n; i++)
+            nat64::set_drop(pkts[i], NAT64_C_DROP_UNKNOWN_INSTANCE);
         if (!(flags & NAT64_F_DRY_RUN)) Registry::get().count_unknown(n);
         return 0;
     }
@@ -134,8 +139,8 @@ int eamt_edit(uint32_t id, const char *entry_json, bool add, char **error) {
             return -1;
         }
         if (!found) {
-            set_error(error, "instance " + std::to_string(id) + " has no EAMT entry " +
-                                 nat64::to_json(e));
+            set_error(error,
+                      "instance " + std::to_string(id) + " has no EAMT entry " + nat64::to_json(e));
             return -1;
         }
         return 0;
@@ -181,8 +186,12 @@ char *nat64_stats(uint32_t id, int explain, char **error) {
     return out;
 }
 
-void nat64_free(void *p) { std::free(p); }
+void nat64_free(void *p) {
+    std::free(p);
+}
 
-void nat64_reset(void) { Registry::get().clear(); }
+void nat64_reset(void) {
+    Registry::get().clear();
+}
 
 }  // extern "C"

@@ -46,7 +46,8 @@ inline uint32_t csum_add_bytes(uint32_t sum, const uint8_t *p, size_t len) noexc
         std::memcpy(&w, tail, 2);
         acc += w;
     }
-    while (acc >> 16) acc = (acc & 0xffff) + (acc >> 16);
+    while (acc >> 16)
+        acc = (acc & 0xffff) + (acc >> 16);
     auto v = static_cast<uint16_t>(acc);
     if constexpr (std::endian::native == std::endian::little) {
         v = static_cast<uint16_t>((v >> 8) | (v << 8));
@@ -55,15 +56,20 @@ inline uint32_t csum_add_bytes(uint32_t sum, const uint8_t *p, size_t len) noexc
 }
 
 // Adds a 16-bit value (host order) to a running sum.
-inline uint32_t csum_add16(uint32_t sum, uint16_t v) noexcept { return sum + v; }
+inline uint32_t csum_add16(uint32_t sum, uint16_t v) noexcept {
+    return sum + v;
+}
 
 inline uint16_t csum_fold(uint32_t sum) noexcept {
-    while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+    while (sum >> 16)
+        sum = (sum & 0xffff) + (sum >> 16);
     return static_cast<uint16_t>(sum);
 }
 
 // Final checksum value (host order) from a running sum.
-inline uint16_t csum_finish(uint32_t sum) noexcept { return static_cast<uint16_t>(~csum_fold(sum)); }
+inline uint16_t csum_finish(uint32_t sum) noexcept {
+    return static_cast<uint16_t>(~csum_fold(sum));
+}
 
 // RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m').  'old_sum'/'new_sum' are the
 // one's-complement sums of the removed and the added data.

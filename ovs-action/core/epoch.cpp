@@ -83,7 +83,8 @@ void Epoch::synchronize() noexcept {
             std::this_thread::yield();
         }
     }
-    while (g_overflow.load(std::memory_order_acquire) != 0) std::this_thread::yield();
+    while (g_overflow.load(std::memory_order_acquire) != 0)
+        std::this_thread::yield();
 }
 
 }  // namespace nat64

@@ -3,8 +3,12 @@
 namespace nat64 {
 
 namespace {
-IcmpMapping info(uint8_t type) { return {IcmpKind::info, type, 0}; }
-IcmpMapping err(uint8_t type, uint8_t code) { return {IcmpKind::error, type, code}; }
+IcmpMapping info(uint8_t type) {
+    return {IcmpKind::info, type, 0};
+}
+IcmpMapping err(uint8_t type, uint8_t code) {
+    return {IcmpKind::error, type, code};
+}
 constexpr IcmpMapping kDrop{};
 }  // namespace
 
@@ -24,8 +28,8 @@ IcmpMapping icmp4_to_icmp6(uint8_t type, uint8_t code) noexcept {
                 case 8:
                 case 11:
                 case 12:
-                    return err(1, 0);  // no route to destination
-                case 2: {              // protocol unreachable -> parameter problem
+                    return err(1, 0);           // no route to destination
+                case 2: {                       // protocol unreachable -> parameter problem
                     IcmpMapping m = err(4, 1);  // unrecognized Next Header
                     m.set_pointer = true;
                     m.pointer = 6;  // offset of Next Header in the IPv6 header
@@ -43,7 +47,7 @@ IcmpMapping icmp4_to_icmp6(uint8_t type, uint8_t code) noexcept {
                 case 13:
                 case 15:
                     return err(1, 1);  // communication administratively prohibited
-                default:  // 14 (host precedence violation) and unknown codes
+                default:               // 14 (host precedence violation) and unknown codes
                     return kDrop;
             }
         case 11:  // Time Exceeded: code unchanged
@@ -71,11 +75,11 @@ IcmpMapping icmp6_to_icmp4(uint8_t type, uint8_t code) noexcept {
             return info(0);
         case 1:  // Destination Unreachable -> 3
             switch (code) {
-                case 0:  // no route
-                case 2:  // beyond scope of source address
-                case 3:  // address unreachable
+                case 0:                // no route
+                case 2:                // beyond scope of source address
+                case 3:                // address unreachable
                     return err(3, 1);  // host unreachable
-                case 1:                 // administratively prohibited
+                case 1:                // administratively prohibited
                     return err(3, 10);
                 case 4:  // port unreachable
                     return err(3, 3);
@@ -96,7 +100,7 @@ IcmpMapping icmp6_to_icmp4(uint8_t type, uint8_t code) noexcept {
                 return m;
             }
             if (code == 1) return err(3, 2);  // unrecognized Next Header -> protocol unreachable
-            return kDrop;  // code 2 (unrecognized option) and others
+            return kDrop;                     // code 2 (unrecognized option) and others
         default:
             // MLD, ND and every other informational message is single-hop
             // or meaningless in IPv4: silently dropped.
@@ -119,25 +123,25 @@ bool icmp4_is_error(uint8_t type) noexcept {
 
 int param_pointer_4to6(uint8_t ptr) noexcept {
     // Figure 3.
-    if (ptr == 0) return 0;                // Version/IHL -> Version/Traffic Class
-    if (ptr == 1) return 1;                // Type of Service -> Traffic Class
-    if (ptr == 2 || ptr == 3) return 4;    // Total Length -> Payload Length
-    if (ptr == 8) return 7;                // TTL -> Hop Limit
-    if (ptr == 9) return 6;                // Protocol -> Next Header
-    if (ptr >= 12 && ptr <= 15) return 8;  // Source Address
-    if (ptr >= 16 && ptr <= 19) return 24; // Destination Address
-    return -1;  // Identification, Flags/Offset, Checksum, options: n/a
+    if (ptr == 0) return 0;                 // Version/IHL -> Version/Traffic Class
+    if (ptr == 1) return 1;                 // Type of Service -> Traffic Class
+    if (ptr == 2 || ptr == 3) return 4;     // Total Length -> Payload Length
+    if (ptr == 8) return 7;                 // TTL -> Hop Limit
+    if (ptr == 9) return 6;                 // Protocol -> Next Header
+    if (ptr >= 12 && ptr <= 15) return 8;   // Source Address
+    if (ptr >= 16 && ptr <= 19) return 24;  // Destination Address
+    return -1;                              // Identification, Flags/Offset, Checksum, options: n/a
 }
 
 int param_pointer_6to4(uint32_t ptr) noexcept {
     // Figure 6.
-    if (ptr == 0) return 0;                // Version/Traffic Class -> Version/IHL
-    if (ptr == 1) return 1;                // Traffic Class/Flow Label -> Type of Service
-    if (ptr == 4 || ptr == 5) return 2;    // Payload Length -> Total Length
-    if (ptr == 6) return 9;                // Next Header -> Protocol
-    if (ptr == 7) return 8;                // Hop Limit -> Time to Live
-    if (ptr >= 8 && ptr <= 23) return 12;  // Source Address
-    if (ptr >= 24 && ptr <= 39) return 16; // Destination Address
+    if (ptr == 0) return 0;                 // Version/Traffic Class -> Version/IHL
+    if (ptr == 1) return 1;                 // Traffic Class/Flow Label -> Type of Service
+    if (ptr == 4 || ptr == 5) return 2;     // Payload Length -> Total Length
+    if (ptr == 6) return 9;                 // Next Header -> Protocol
+    if (ptr == 7) return 8;                 // Hop Limit -> Time to Live
+    if (ptr >= 8 && ptr <= 23) return 12;   // Source Address
+    if (ptr >= 24 && ptr <= 39) return 16;  // Destination Address
     return -1;  // Flow Label (2, 3) and anything beyond the fixed header
 }
 

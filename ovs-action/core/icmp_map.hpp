@@ -9,9 +9,9 @@
 namespace nat64 {
 
 enum class IcmpKind : uint8_t {
-    drop,       // no translation: silently dropped (§4.2/§5.2 "silently drop")
-    info,       // echo request/reply: identifier kept, no inner packet
-    error,      // error with an inner packet to translate
+    drop,   // no translation: silently dropped (§4.2/§5.2 "silently drop")
+    info,   // echo request/reply: identifier kept, no inner packet
+    error,  // error with an inner packet to translate
 };
 
 struct IcmpMapping {
@@ -37,7 +37,9 @@ IcmpMapping icmp6_to_icmp4(uint8_t type, uint8_t code) noexcept;
 // be answered with an ICMP error (RFC 1812 §4.3.2.7).
 bool icmp4_is_error(uint8_t type) noexcept;
 // ICMPv6 errors are types 0..127 (RFC 4443 §2.1).
-inline bool icmp6_is_error(uint8_t type) noexcept { return type < 128; }
+inline bool icmp6_is_error(uint8_t type) noexcept {
+    return type < 128;
+}
 
 // Figure 3 (§4.2): IPv4 header pointer -> IPv6 header pointer.  Returns -1
 // where the field has no IPv6 counterpart (the message is dropped).

@@ -8,7 +8,9 @@ namespace nat64 {
 Instance::Instance(std::unique_ptr<const Snapshot> snap)
     : id_(snap->cfg.instance), snap_(snap.release()) {}
 
-Instance::~Instance() { delete snap_.load(); }
+Instance::~Instance() {
+    delete snap_.load();
+}
 
 void Instance::replace(std::unique_ptr<const Snapshot> snap) {
     const Snapshot *old = snap_.exchange(snap.release(), std::memory_order_acq_rel);
@@ -43,7 +45,8 @@ size_t Instance::translate(nat64_pkt *pkts, size_t n, uint64_t now_ms, unsigned 
     if (!(flags & NAT64_F_DRY_RUN)) {
         // Count locally, then touch each shared counter once per burst.
         uint32_t local[NAT64_C_N] = {};
-        for (size_t i = 0; i < n; i++) local[pkts[i].reason]++;
+        for (size_t i = 0; i < n; i++)
+            local[pkts[i].reason]++;
         for (unsigned c = 0; c < NAT64_C_N; c++) {
             if (local[c]) counters_[c].fetch_add(local[c], std::memory_order_relaxed);
         }

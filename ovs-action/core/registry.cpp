@@ -75,7 +75,8 @@ std::vector<InstanceConfig> Registry::configs() const {
     std::lock_guard lock(mu_);
     std::vector<InstanceConfig> out;
     if (const Table *t = table_.load(std::memory_order_acquire)) {
-        for (const auto &e : *t) out.push_back(e.second->snapshot()->cfg);
+        for (const auto &e : *t)
+            out.push_back(e.second->snapshot()->cfg);
     }
     return out;
 }
@@ -91,7 +92,8 @@ std::optional<std::array<uint64_t, NAT64_C_N>> Registry::counters(uint32_t id) c
     Instance *inst = find(id);
     if (!inst) return std::nullopt;
     std::array<uint64_t, NAT64_C_N> out{};
-    for (unsigned c = 0; c < NAT64_C_N; c++) out[c] = inst->counter(c);
+    for (unsigned c = 0; c < NAT64_C_N; c++)
+        out[c] = inst->counter(c);
     return out;
 }
 
@@ -100,7 +102,8 @@ void Registry::clear() {
     const Table *old = table_.exchange(nullptr, std::memory_order_acq_rel);
     Epoch::synchronize();
     if (old) {
-        for (const auto &e : *old) delete e.second;
+        for (const auto &e : *old)
+            delete e.second;
         delete old;
     }
 }

@@ -20,7 +20,6 @@ inline uint32_t last_of(const Ipv4Prefix &p) noexcept {
 
 }  // namespace
 
-
 Denylist4::Denylist4(const std::vector<Ipv4Prefix> &prefixes) {
     std::vector<Ipv4Prefix> sorted;
     sorted.reserve(prefixes.size());

@@ -9,7 +9,8 @@ namespace nat64 {
 Snapshot::Snapshot(InstanceConfig c)
     : cfg(std::move(c)), eamt(cfg.eamt), deny(cfg.denylist4), has_pool4(!cfg.pool4.empty()) {
     for (const auto &e : cfg.eamt) {
-        uint32_t last = e.ipv4.addr | (e.ipv4.len == 0 ? 0xffffffffu : ~(0xffffffffu << (32 - e.ipv4.len)));
+        uint32_t last =
+            e.ipv4.addr | (e.ipv4.len == 0 ? 0xffffffffu : ~(0xffffffffu << (32 - e.ipv4.len)));
         if (eamt4_lo > eamt4_hi) {
             eamt4_lo = e.ipv4.addr;
             eamt4_hi = last;
@@ -29,8 +30,8 @@ Snapshot::Snapshot(InstanceConfig c)
         pool6791_first = cfg.pool6791v4->addr;
         // A /0 would be 2^32 addresses; the range is only used modulo its
         // size, so cap it at what fits.
-        pool6791_count = cfg.pool6791v4->len == 0 ? 0xffffffffu
-                                                  : (1u << (32 - cfg.pool6791v4->len));
+        pool6791_count =
+            cfg.pool6791v4->len == 0 ? 0xffffffffu : (1u << (32 - cfg.pool6791v4->len));
     }
 }
 

@@ -21,7 +21,9 @@ uint8_t tclass_from(const Snapshot &s, const uint8_t *ip4) {
     return s.cfg.zeroize_traffic_class ? 0 : ip4[1];
 }
 
-uint8_t proto_4to6(uint8_t p) { return p == proto::ICMP ? proto::ICMPV6 : p; }
+uint8_t proto_4to6(uint8_t p) {
+    return p == proto::ICMP ? proto::ICMPV6 : p;
+}
 
 void write_frag_header(uint8_t *o, uint8_t next_header, uint16_t offset, bool mf, uint32_t id) {
     // §4.1.1 (RFC 8200 §4.5): Identification zero-extended from IPv4.
@@ -187,8 +189,7 @@ void translate_icmp4_error(const Snapshot &s, nat64_pkt &p, const V4Info &v, con
 
 // Full UDP checksum for an IPv4 datagram that carried none (§4.5,
 // amend-udp-checksum-zero): over the IPv6 pseudo-header and the datagram.
-uint16_t udp_checksum6(const uint8_t *src6, const uint8_t *dst6, const uint8_t *udp,
-                       uint32_t len) {
+uint16_t udp_checksum6(const uint8_t *src6, const uint8_t *dst6, const uint8_t *udp, uint32_t len) {
     uint32_t sum = sum_v6_addrs(src6, dst6) + len + proto::UDP;
     sum = csum_add_bytes(sum, udp, 6);  // skip the (zero) checksum field
     sum = csum_add_bytes(sum, udp + 8, len - 8);

@@ -1,8 +1,8 @@
 // Shared per-packet steps: header parsing, address mapping, header writers
 // and the ICMP errors the translator originates.
-#include <cstring>
 #include <sys/random.h>
 #include <unistd.h>
+#include <cstring>
 
 #include "checksum.hpp"
 #include "packet.hpp"
@@ -167,12 +167,14 @@ void seed_thread() noexcept {
 }  // namespace
 
 uint16_t next_ipv4_id() noexcept {
-    if (!t_seeded) [[unlikely]] seed_thread();
+    if (!t_seeded) [[unlikely]]
+        seed_thread();
     return static_cast<uint16_t>(t_ipv4_id++);
 }
 
 uint32_t next_random() noexcept {
-    if (!t_seeded) [[unlikely]] seed_thread();
+    if (!t_seeded) [[unlikely]]
+        seed_thread();
     uint32_t x = t_random_state;
     x ^= x << 13;
     x ^= x >> 17;
@@ -197,7 +199,8 @@ void reply_icmp6(const Snapshot &s, nat64_pkt &p, uint32_t l3len, uint8_t type, 
     // code 2) answers a packet sent to a multicast address.
     if (in[24] == 0xff && type != 2) return set_drop(p, NAT64_C_DROP_DST_UNTRANSLATABLE);
     uint32_t quote = l3len;
-    if (quote > ICMPV6_ERROR_MAX - IPV6_HDR - ICMP_HDR) quote = ICMPV6_ERROR_MAX - IPV6_HDR - ICMP_HDR;
+    if (quote > ICMPV6_ERROR_MAX - IPV6_HDR - ICMP_HDR)
+        quote = ICMPV6_ERROR_MAX - IPV6_HDR - ICMP_HDR;
     uint8_t *o = p.hdr;
     uint16_t plen = static_cast<uint16_t>(ICMP_HDR + quote);
     write_ipv6_header(o, 0, plen, proto::ICMPV6, ERROR_TTL, s.cfg.router_ipv6->b.data(), in + 8);
@@ -230,7 +233,8 @@ void reply_icmp4(const Snapshot &s, nat64_pkt &p, uint32_t l3len, uint8_t type, 
     // 255.255.255.255).
     if (rd32(in + 16) >= 0xe0000000u) return set_drop(p, NAT64_C_DROP_DST_UNTRANSLATABLE);
     uint32_t quote = l3len;
-    if (quote > ICMPV4_ERROR_MAX - IPV4_HDR - ICMP_HDR) quote = ICMPV4_ERROR_MAX - IPV4_HDR - ICMP_HDR;
+    if (quote > ICMPV4_ERROR_MAX - IPV4_HDR - ICMP_HDR)
+        quote = ICMPV4_ERROR_MAX - IPV4_HDR - ICMP_HDR;
     uint8_t *o = p.hdr;
     uint16_t total = static_cast<uint16_t>(IPV4_HDR + ICMP_HDR + quote);
     // DF=0, so not an atomic datagram: RFC 6864 §4.2 wants an

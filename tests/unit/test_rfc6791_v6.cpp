@@ -69,8 +69,8 @@ TEST(Rfc6791_Pool6791v6, OrdinaryPacketsStillDropped) {
 TEST(Rfc6791_Pool6791v6, WithoutPoolTheErrorIsDropped) {
     Topo t;
     TestInstance xl(kId + 3, {{"pool6", "64:ff9b::/96"}});
-    EXPECT_TRUE(IsDrop(xl.run(time_exceeded_from(t, a4("10.20.30.40"))),
-                       NAT64_C_DROP_RESERVED_ADDR));
+    EXPECT_TRUE(
+        IsDrop(xl.run(time_exceeded_from(t, a4("10.20.30.40"))), NAT64_C_DROP_RESERVED_ADDR));
 }
 
 }  // namespace
