@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "nat64/config.hpp"
+#include "packet.hpp"
 
 namespace nat64 {
 namespace {
@@ -40,10 +41,6 @@ std::optional<uint8_t> parse_length(std::string_view s, unsigned max) {
     }
     if (v > max) return std::nullopt;
     return static_cast<uint8_t>(v);
-}
-
-uint32_t ipv4_mask(unsigned len) {
-    return len == 0 ? 0 : ~uint32_t{0} << (32 - len);
 }
 
 bool ipv6_host_bits_zero(const Ipv6Addr &a, unsigned len) {

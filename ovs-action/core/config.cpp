@@ -22,6 +22,7 @@
 #include <nlohmann/json.hpp>
 
 #include "nat64/config.hpp"
+#include "packet.hpp"
 #include "rfc6052.hpp"
 
 namespace nat64 {
@@ -209,10 +210,6 @@ std::optional<uint32_t> parse_decimal(std::string_view s, uint32_t max) {
     }
     if (v > max) return std::nullopt;
     return static_cast<uint32_t>(v);
-}
-
-uint32_t ipv4_mask(unsigned len) {
-    return len == 0 ? 0 : ~uint32_t{0} << (32 - len);
 }
 
 Ipv6Addr ipv6_masked(Ipv6Addr a, unsigned len) {

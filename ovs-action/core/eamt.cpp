@@ -21,22 +21,6 @@ namespace nat64 {
 
 namespace {
 
-// Top 'len' bits set, len 0..64, without the undefined shift by 64.
-inline uint64_t top_bits64(unsigned len) noexcept {
-    return len == 0 ? 0 : ~uint64_t{0} << (64 - len);
-}
-
-inline uint64_t ipv6_mask_hi(unsigned len) noexcept {
-    return top_bits64(len >= 64 ? 64 : len);
-}
-inline uint64_t ipv6_mask_lo(unsigned len) noexcept {
-    return top_bits64(len <= 64 ? 0 : len - 64);
-}
-
-inline uint32_t ipv4_mask(unsigned len) noexcept {
-    return len == 0 ? 0 : ~uint32_t{0} << (32 - len);
-}
-
 // Multiply-shift hashing: the index is the top bits of a product, which
 // depend on every key bit below them.  A bare multiply (Fibonacci hashing)
 // spreads consecutive keys perfectly but clusters keys in some power-of-two

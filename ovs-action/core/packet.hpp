@@ -36,6 +36,23 @@ inline void wr32(uint8_t *p, uint32_t v) noexcept {
     p[3] = static_cast<uint8_t>(v);
 }
 
+// Prefix masks.  Written without a shift by the full width, which is
+// undefined.
+inline uint32_t ipv4_mask(unsigned len) noexcept {
+    return len == 0 ? 0 : ~uint32_t{0} << (32 - len);
+}
+// The top 'len' bits (0..64) of a 64-bit half.
+inline uint64_t top_bits64(unsigned len) noexcept {
+    return len == 0 ? 0 : ~uint64_t{0} << (64 - len);
+}
+// An IPv6 prefix mask of 'len' (0..128) bits as two big-endian halves.
+inline uint64_t ipv6_mask_hi(unsigned len) noexcept {
+    return top_bits64(len >= 64 ? 64 : len);
+}
+inline uint64_t ipv6_mask_lo(unsigned len) noexcept {
+    return top_bits64(len <= 64 ? 0 : len - 64);
+}
+
 // IP protocol / IPv6 next header numbers (IANA).
 namespace proto {
 constexpr uint8_t HOPOPTS = 0;

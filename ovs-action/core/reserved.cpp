@@ -5,13 +5,11 @@
 #include <algorithm>
 #include <utility>
 
+#include "packet.hpp"
+
 namespace nat64 {
 
 namespace {
-
-inline uint32_t ipv4_mask(unsigned len) noexcept {
-    return len == 0 ? 0 : ~uint32_t{0} << (32 - len);
-}
 
 // Last address of a prefix.
 inline uint32_t last_of(const Ipv4Prefix &p) noexcept {

@@ -30,25 +30,12 @@ namespace rfc6052_detail {
 // and requires them to be zero.
 constexpr uint64_t kLowHalfWithoutU = 0x00ffffffffffffffULL;
 
-// Mask with the top 'len' bits of a 64-bit half set; len is clamped to 0..64
-// by the callers.  Written without a shift by 64, which is undefined.
-inline uint64_t top_bits(unsigned len) noexcept {
-    return len == 0 ? 0 : ~uint64_t{0} << (64 - len);
-}
-
-inline uint64_t mask_hi(unsigned len) noexcept {
-    return top_bits(len >= 64 ? 64 : len);
-}
-inline uint64_t mask_lo(unsigned len) noexcept {
-    return top_bits(len <= 64 ? 0 : len - 64);
-}
-
 }  // namespace rfc6052_detail
 
 // True if 'in' lies inside 'p'.
 inline bool ipv6_in_prefix(const Ipv6Prefix &p, const uint8_t in[16]) noexcept {
     const unsigned len = p.len > 128 ? 128 : p.len;
-    const uint64_t mh = rfc6052_detail::mask_hi(len), ml = rfc6052_detail::mask_lo(len);
+    const uint64_t mh = ipv6_mask_hi(len), ml = ipv6_mask_lo(len);
     const uint64_t ph = rd64(p.addr.b.data()), pl = rd64(p.addr.b.data() + 8);
     // Compare masked on both sides so a prefix that carries host bits still
     // behaves as the prefix it names.
@@ -62,11 +49,11 @@ inline void rfc6052_embed(const Ipv6Prefix &pool6, uint32_t v4, uint8_t out[16])
     const unsigned len = pool6.len;
     assert(rfc6052_valid_length(len));
     const uint64_t x = v4;
-    uint64_t hi = rd64(pool6.addr.b.data()) & rfc6052_detail::mask_hi(len);
+    uint64_t hi = rd64(pool6.addr.b.data()) & ipv6_mask_hi(len);
     uint64_t lo;
     if (len == 96) {
         // §2.2: for /96 the IPv4 address is the last 32 bits; there is no suffix.
-        lo = (rd64(pool6.addr.b.data() + 8) & rfc6052_detail::mask_lo(len)) | x;
+        lo = (rd64(pool6.addr.b.data() + 8) & ipv6_mask_lo(len)) | x;
     } else {
         // /32../64: the first (64 - len) IPv4 bits end the high half (none for
         // /64); the remaining ones follow the u-octet, and the bits the shift

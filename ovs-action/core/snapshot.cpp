@@ -9,8 +9,7 @@ namespace nat64 {
 Snapshot::Snapshot(InstanceConfig c)
     : cfg(std::move(c)), eamt(cfg.eamt), deny(cfg.denylist4), has_pool4(!cfg.pool4.empty()) {
     for (const auto &e : cfg.eamt) {
-        uint32_t last =
-            e.ipv4.addr | (e.ipv4.len == 0 ? 0xffffffffu : ~(0xffffffffu << (32 - e.ipv4.len)));
+        const uint32_t last = e.ipv4.addr | ~ipv4_mask(e.ipv4.len);
         if (eamt4_lo > eamt4_hi) {
             eamt4_lo = e.ipv4.addr;
             eamt4_hi = last;

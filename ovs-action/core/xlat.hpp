@@ -179,6 +179,20 @@ inline uint32_t sum_v4_addrs(uint32_t src, uint32_t dst) noexcept {
     return (src >> 16) + (src & 0xffff) + (dst >> 16) + (dst & 0xffff);
 }
 
+// --- RFC 4884 extensions in translated ICMP errors -------------------------
+
+// The quote of an ICMP error whose length field says 'orig' bytes: splits
+// 'inner_avail' into the original datagram (returned in inner_avail) and the
+// extension structure after it.  False if the length exceeds the message.
+bool rfc4884_split(uint32_t orig, const uint8_t *inner, uint32_t &inner_avail, const uint8_t *&ext,
+                   uint32_t &ext_len) noexcept;
+// Pads the translated quote of 'n' bytes at 'quote' with zeros to a multiple
+// of 'unit' (4 for ICMPv4, 8 for ICMPv6) and at least 128 bytes (RFC 4884
+// §4.1), appends the extension if the whole fits in 'room', and sets the
+// length field.  Returns the body length (n when the extension is left out).
+uint32_t rfc4884_append(uint8_t *quote, uint32_t n, uint32_t unit, const uint8_t *ext,
+                        uint32_t ext_len, uint32_t room, uint8_t &length_field) noexcept;
+
 // --- ICMP errors the translator originates (RFC 7915 §4.4, §5.4) ---------
 
 // Builds, in p.hdr, an ICMPv6 error back to the source of the IPv6 packet

@@ -152,12 +152,8 @@ void translate_icmp4_error(const Snapshot &s, nat64_pkt &p, const V4Info &v, con
     const bool out_has_length = m.type == 1 || m.type == 3;
     const uint8_t *ext = nullptr;
     uint32_t ext_len = 0;
-    if (rfc4884) {
-        uint32_t orig = icmp[5] * 4u;
-        if (orig > inner_avail) return set_drop(p, NAT64_C_DROP_ICMP_INNER);
-        ext = inner + orig;
-        ext_len = inner_avail - orig;
-        inner_avail = orig;
+    if (rfc4884 && !rfc4884_split(icmp[5] * 4u, inner, inner_avail, ext, ext_len)) {
+        return set_drop(p, NAT64_C_DROP_ICMP_INNER);
     }
 
     uint32_t room = ICMPV6_ERROR_MAX - IPV6_HDR - ICMP_HDR;
@@ -166,13 +162,7 @@ void translate_icmp4_error(const Snapshot &s, nat64_pkt &p, const V4Info &v, con
     if (n == 0) return set_drop(p, why);
     uint32_t body = n;
     if (rfc4884 && out_has_length) {
-        uint32_t padded = std::max<uint32_t>((n + 7) & ~7u, 128);
-        if (ext_len && padded + ext_len <= room) {
-            std::memset(oicmp + ICMP_HDR + n, 0, padded - n);
-            std::memcpy(oicmp + ICMP_HDR + padded, ext, ext_len);
-            oicmp[4] = static_cast<uint8_t>(padded / 8);
-            body = padded + ext_len;
-        }
+        body = rfc4884_append(oicmp + ICMP_HDR, n, 8, ext, ext_len, room, oicmp[4]);
     }
     uint16_t plen = static_cast<uint16_t>(ICMP_HDR + body);
     write_ipv6_header(o, tclass_from(s, in), plen, proto::ICMPV6, static_cast<uint8_t>(in[8] - 1),

@@ -195,12 +195,8 @@ void translate_icmp6_error(const Snapshot &s, nat64_pkt &p, const V6Info &v, uin
     // the length field (Packet Too Big and Parameter Problem use the word
     // for the MTU and the pointer); both map to ICMPv4 types that have it.
     bool rfc4884 = (icmp[0] == 1 || icmp[0] == 3) && icmp[4] != 0;
-    if (rfc4884) {
-        uint32_t orig = icmp[4] * 8u;
-        if (orig > inner_avail) return set_drop(p, NAT64_C_DROP_ICMP_INNER);
-        ext = inner + orig;
-        ext_len = inner_avail - orig;
-        inner_avail = orig;
+    if (rfc4884 && !rfc4884_split(icmp[4] * 8u, inner, inner_avail, ext, ext_len)) {
+        return set_drop(p, NAT64_C_DROP_ICMP_INNER);
     }
 
     uint32_t room = ICMPV4_ERROR_MAX - IPV4_HDR - ICMP_HDR;
@@ -208,17 +204,7 @@ void translate_icmp6_error(const Snapshot &s, nat64_pkt &p, const V6Info &v, uin
     uint32_t n = translate_inner(s, inner, inner_avail, oicmp + ICMP_HDR, room, why);
     if (n == 0) return set_drop(p, why);
     uint32_t body = n;
-    if (rfc4884) {
-        // The quote is zero-padded to a 32-bit boundary and at least 128
-        // bytes (RFC 4884 §4.1); the extension goes only if it fits whole.
-        uint32_t padded = std::max<uint32_t>((n + 3) & ~3u, 128);
-        if (ext_len && padded + ext_len <= room) {
-            std::memset(oicmp + ICMP_HDR + n, 0, padded - n);
-            std::memcpy(oicmp + ICMP_HDR + padded, ext, ext_len);
-            oicmp[5] = static_cast<uint8_t>(padded / 4);
-            body = padded + ext_len;
-        }
-    }
+    if (rfc4884) body = rfc4884_append(oicmp + ICMP_HDR, n, 4, ext, ext_len, room, oicmp[5]);
     uint32_t icmp4_len = ICMP_HDR + body;
     wr16(oicmp + 2, csum_finish(csum_add_bytes(0, oicmp, icmp4_len)));
     uint16_t total = static_cast<uint16_t>(IPV4_HDR + icmp4_len);

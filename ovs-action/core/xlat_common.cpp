@@ -2,6 +2,7 @@
 // and the ICMP errors the translator originates.
 #include <sys/random.h>
 #include <unistd.h>
+#include <algorithm>
 #include <cstring>
 
 #include "checksum.hpp"
@@ -115,6 +116,25 @@ bool ipv4_unexpired_source_route(const uint8_t *in, uint32_t ihl) noexcept {
         off += olen;
     }
     return false;
+}
+
+bool rfc4884_split(uint32_t orig, const uint8_t *inner, uint32_t &inner_avail, const uint8_t *&ext,
+                   uint32_t &ext_len) noexcept {
+    if (orig > inner_avail) return false;
+    ext = inner + orig;
+    ext_len = inner_avail - orig;
+    inner_avail = orig;
+    return true;
+}
+
+uint32_t rfc4884_append(uint8_t *quote, uint32_t n, uint32_t unit, const uint8_t *ext,
+                        uint32_t ext_len, uint32_t room, uint8_t &length_field) noexcept {
+    const uint32_t padded = std::max<uint32_t>((n + unit - 1) / unit * unit, 128);
+    if (!ext_len || padded + ext_len > room) return n;
+    std::memset(quote + n, 0, padded - n);
+    std::memcpy(quote + padded, ext, ext_len);
+    length_field = static_cast<uint8_t>(padded / unit);
+    return padded + ext_len;
 }
 
 bool rfc6791_source(const Snapshot &s, const uint8_t *src6, uint32_t &a4) noexcept {
