@@ -40,8 +40,7 @@ void Registry::set(InstanceConfig cfg) {
     auto inst = std::make_unique<Instance>(std::move(snap));
     auto pos = std::lower_bound(t->begin(), t->end(), id,
                                 [](const auto &e, uint32_t k) { return e.first < k; });
-    t->insert(pos, {id, inst.get()});
-    inst.release();
+    t->insert(pos, {id, inst.release()});  // owned by the table from here
     publish(t.release());
 }
 

@@ -123,9 +123,8 @@ uint32_t translate_inner(const Snapshot &s, const uint8_t *in, uint32_t avail, u
     if (first) {
         uint32_t old_sum = sum_v6_addrs(in + 8, in + 24);
         uint32_t new_sum = sum_v4_addrs(src4, dst4);
-        if (v.proto == proto::TCP && l4n >= 18) {
-            update_l4_checksum(v.proto, l4, old_sum, new_sum);
-        } else if (v.proto == proto::UDP && l4n >= 8) {
+        if ((v.proto == proto::TCP && l4n >= 18) || (v.proto == proto::UDP && l4n >= 8)) {
+            // A quoted UDP zero checksum stays zero: nothing to update.
             update_l4_checksum(v.proto, l4, old_sum, new_sum);
         } else if (v.proto == proto::ICMPV6 && l4n >= 4) {
             IcmpMapping m = icmp6_to_icmp4(l4[0], l4[1]);
@@ -275,9 +274,8 @@ void hairpin(const Snapshot &s, nat64_pkt &p, const V6Info &v, uint32_t src4, ui
                 uint8_t *il4 = inner + iv.l4_off;
                 const uint32_t il4n = iv.avail - iv.l4_off;
                 const uint32_t inner_new = sum_v6_addrs(inner + 8, inner + 24);
-                if (iv.proto == proto::TCP && il4n >= 18) {
-                    update_l4_checksum(iv.proto, il4, inner_old, inner_new);
-                } else if (iv.proto == proto::UDP && il4n >= 8) {
+                if ((iv.proto == proto::TCP && il4n >= 18) ||
+                    (iv.proto == proto::UDP && il4n >= 8)) {
                     update_l4_checksum(iv.proto, il4, inner_old, inner_new);
                 } else if (iv.proto == proto::ICMPV6 && il4n >= 4) {
                     wr16(il4 + 2, csum_update(rd16(il4 + 2), inner_old, inner_new));
