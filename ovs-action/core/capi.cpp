@@ -35,6 +35,8 @@ int guarded(char **error, F &&f) {
         set_error(error, e.what());
     } catch (const std::exception &e) {
         set_error(error, std::string("internal error: ") + e.what());
+    } catch (...) {
+        set_error(error, "internal error");
     }
     return -1;
 }
