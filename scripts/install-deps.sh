@@ -21,6 +21,11 @@ PACKAGES=(
     python3 python3-scapy tcpdump
     # scripts/lint.sh
     clang-format clang-tidy
+    # the patched Open vSwitch (ovs-action/ovs-build.cmake): its source, the
+    # autotools that boot.sh runs after our patches edit lib/automake.mk,
+    # and what configure --enable-afxdp needs
+    openvswitch-source patch autoconf automake libtool
+    libxdp-dev libbpf-dev libnuma-dev libssl-dev libcap-ng-dev
 )
 
 log() { printf 'install-deps: %s\n' "$*"; }
