@@ -11,139 +11,32 @@
 # and OVS_SYSCONFDIR all point there), speak only over unix sockets there,
 # and use the dummy netdev/dpif providers (--enable-dummy=override), so the
 # host's /var/run/openvswitch, /etc and network devices are never touched.
-# Both daemons are killed and the directory removed on every exit.
+# Both daemons are killed and the directory removed on every exit
+# (tests/ovs/sandbox.sh, shared with action_test.sh).
 #
 # Missing programs are a failure, never a skip.  The last line is
 # "N passed, M failed".
 
 # "COND && ok ... || bad ..." is safe here: ok always succeeds.
 # shellcheck disable=SC2015
-set -uo pipefail
-
-pass=0
-fail=0
-ok() {
-    pass=$((pass + 1))
-    printf 'ok:   %s\n' "$1"
-}
-bad() {
-    fail=$((fail + 1))
-    printf 'FAIL: %s\n' "$1"
-    shift
-    [[ $# -gt 0 ]] && printf '      %s\n' "$@"
-}
-summary() {
-    printf '%d passed, %d failed\n' "$pass" "$fail"
-}
-fatal() {
-    bad "$@"
-    summary
-    exit 1
-}
+SANDBOX_NAME=appctl
+# shellcheck source-path=SCRIPTDIR source=sandbox.sh
+. "$(dirname "$0")/sandbox.sh" || { echo "0 passed, 1 failed"; exit 1; }
 
 [[ $# -eq 3 ]] || fatal "usage: $0 BINDIR SCHEMA NAT64_H"
-BIN=$1
 SCHEMA=$2
 NAT64_H=$3
-
-for p in ovsdb-tool ovsdb-server ovs-vswitchd ovs-vsctl ovs-appctl; do
-    [[ -x $BIN/$p ]] ||
-        fatal "patched OVS program $BIN/$p is missing (build with -DNAT64_BUILD_OVS=ON)"
-done
-[[ -r $SCHEMA ]] || fatal "OVS schema $SCHEMA is missing"
+sandbox_check_programs "$1"
 [[ -r $NAT64_H ]] || fatal "$NAT64_H is missing"
 command -v python3 >/dev/null || fatal "python3 is needed to compare JSON documents"
 
-dir=$(mktemp -d "${TMPDIR:-/tmp}/nat64-ovs-appctl.XXXXXX") || fatal "mktemp failed"
-
-stop_daemon() { # pidfile
-    local pid
-    [[ -f $1 ]] || return 0
-    pid=$(cat "$1" 2>/dev/null) || return 0
-    [[ -n $pid ]] || return 0
-    kill "$pid" 2>/dev/null || return 0
-    for _ in $(seq 50); do
-        kill -0 "$pid" 2>/dev/null || return 0
-        sleep 0.1
-    done
-    kill -9 "$pid" 2>/dev/null
-}
-cleanup() {
-    stop_daemon "$dir/ovs-vswitchd.pid"
-    stop_daemon "$dir/ovsdb-server.pid"
-    rm -rf "$dir"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-export OVS_RUNDIR=$dir OVS_LOGDIR=$dir OVS_DBDIR=$dir OVS_SYSCONFDIR=$dir
-DB=unix:$dir/db.sock
-dump_logs() {
-    tail -n 20 "$dir"/*.log 2>/dev/null
-}
-
 # --- Start the sandbox ---------------------------------------------------
-"$BIN/ovsdb-tool" create "$dir/conf.db" "$SCHEMA" ||
-    fatal "ovsdb-tool create failed"
-"$BIN/ovsdb-server" "$dir/conf.db" --remote="punix:$dir/db.sock" \
-    --unixctl="$dir/ovsdb-server.ctl" --pidfile="$dir/ovsdb-server.pid" \
-    --log-file="$dir/ovsdb-server.log" -vconsole:off --detach --no-chdir ||
-    fatal "ovsdb-server did not start" "$(dump_logs)"
-"$BIN/ovs-vsctl" --db="$DB" --no-wait init || fatal "ovs-vsctl init failed"
-"$BIN/ovs-vswitchd" "$DB" --enable-dummy=override --disable-system \
-    --disable-system-route --unixctl="$dir/ovs-vswitchd.ctl" \
-    --pidfile="$dir/ovs-vswitchd.pid" --log-file="$dir/ovs-vswitchd.log" \
-    -vconsole:off --detach --no-chdir ||
-    fatal "ovs-vswitchd did not start" "$(dump_logs)"
-"$BIN/ovs-vsctl" --db="$DB" --timeout=30 add-br br-nat64 \
-    -- set bridge br-nat64 datapath_type=netdev ||
-    fatal "ovs-vsctl add-br failed" "$(dump_logs)"
-ok "sandboxed ovsdb-server and ovs-vswitchd started, netdev bridge added"
+sandbox_start br-nat64
 
-dp_type=$("$BIN/ovs-vsctl" --db="$DB" get bridge br-nat64 datapath_type)
+dp_type=$(vsctl get bridge br-nat64 datapath_type)
 [[ $dp_type == netdev ]] && ok "bridge datapath_type is netdev" ||
     bad "bridge datapath_type is '$dp_type', expected netdev"
 
-# appctl CMD ARGS...: runs ovs-appctl against the sandboxed vswitchd; sets
-# OUT (stdout), ERR (stderr) and RC.
-appctl() {
-    OUT=$("$BIN/ovs-appctl" -t "$dir/ovs-vswitchd.ctl" "$@" 2>"$dir/err")
-    RC=$?
-    ERR=$(cat "$dir/err")
-}
-# expect_ok NAME CMD ARGS...
-expect_ok() {
-    local name=$1
-    shift
-    appctl "$@"
-    if [[ $RC -eq 0 ]]; then
-        ok "$name"
-    else
-        bad "$name" "ovs-appctl $* exited $RC: $ERR"
-    fi
-}
-# expect_error NAME PATTERN CMD ARGS...: the command fails and its error
-# message matches the extended regex PATTERN.
-expect_error() {
-    local name=$1 pattern=$2
-    shift 2
-    appctl "$@"
-    if [[ $RC -eq 0 ]]; then
-        bad "$name" "ovs-appctl $* succeeded: $OUT"
-    elif ! grep -Eq -- "$pattern" <<<"$ERR"; then
-        bad "$name" "error does not match /$pattern/: $ERR"
-    else
-        ok "$name"
-    fi
-}
-# expect_match NAME PATTERN TEXT
-expect_match() {
-    if grep -Eq -- "$2" <<<"$3"; then
-        ok "$1"
-    else
-        bad "$1" "no line matches /$2/ in:" "$3"
-    fi
-}
 # json_subset NAME EXPECTED ACTUAL: every key of EXPECTED has the same value
 # in ACTUAL (ACTUAL may add defaults).
 json_subset() {
@@ -303,11 +196,7 @@ appctl nat64/instance-show
     bad "instance-show without ID: no instances left" "rc $RC: $OUT $ERR"
 
 # --- The daemon survived it all -----------------------------------------
-if kill -0 "$(cat "$dir/ovs-vswitchd.pid")" 2>/dev/null; then
-    ok "ovs-vswitchd is still running"
-else
-    bad "ovs-vswitchd is still running" "$(dump_logs)"
-fi
+vswitchd_alive
 if grep -qE '\|(EMER|ERR)\|' "$dir/ovs-vswitchd.log"; then
     bad "ovs-vswitchd logged no errors" "$(grep -E '\|(EMER|ERR)\|' "$dir/ovs-vswitchd.log")"
 else
