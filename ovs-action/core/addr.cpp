@@ -13,6 +13,7 @@
 
 #include "nat64/config.hpp"
 #include "packet.hpp"
+#include "text.hpp"
 
 namespace nat64 {
 namespace {
@@ -27,20 +28,6 @@ bool to_cstr(std::string_view s, char (&buf)[kTextBuf]) {
     std::memcpy(buf, s.data(), s.size());
     buf[s.size()] = '\0';
     return true;
-}
-
-// A prefix length: plain decimal digits, no sign, no leading zero (so
-// "/024" is not silently read as 24), at most 'max'.
-std::optional<uint8_t> parse_length(std::string_view s, unsigned max) {
-    if (s.empty() || s.size() > 3) return std::nullopt;
-    if (s.size() > 1 && s[0] == '0') return std::nullopt;
-    unsigned v = 0;
-    for (char ch : s) {
-        if (ch < '0' || ch > '9') return std::nullopt;
-        v = v * 10 + static_cast<unsigned>(ch - '0');
-    }
-    if (v > max) return std::nullopt;
-    return static_cast<uint8_t>(v);
 }
 
 bool ipv6_host_bits_zero(const Ipv6Addr &a, unsigned len) {
@@ -68,7 +55,9 @@ PrefixText split_prefix(std::string_view s, unsigned max_len) {
     if (slash == std::string_view::npos) {
         t.len = static_cast<uint8_t>(max_len);
     } else {
-        t.len = parse_length(s.substr(slash + 1), max_len);
+        if (auto len = parse_decimal(s.substr(slash + 1), max_len)) {
+            t.len = static_cast<uint8_t>(*len);
+        }
     }
     t.ok = t.len.has_value();
     return t;

@@ -24,6 +24,7 @@
 #include "nat64/config.hpp"
 #include "packet.hpp"
 #include "rfc6052.hpp"
+#include "text.hpp"
 
 namespace nat64 {
 namespace {
@@ -198,18 +199,6 @@ uint64_t need_uint(const Json &v, const std::string &ptr, uint64_t min, uint64_t
     }
     if (why != nullptr) fail(ptr, v, why);
     fail(ptr, v, "must be from " + std::to_string(min) + " to " + std::to_string(max));
-}
-
-// Plain decimal: digits only, no sign or whitespace, no leading zero.
-std::optional<uint32_t> parse_decimal(std::string_view s, uint32_t max) {
-    if (s.empty() || s.size() > 10 || (s.size() > 1 && s[0] == '0')) return std::nullopt;
-    uint64_t v = 0;
-    for (char ch : s) {
-        if (ch < '0' || ch > '9') return std::nullopt;
-        v = v * 10 + static_cast<uint64_t>(ch - '0');
-    }
-    if (v > max) return std::nullopt;
-    return static_cast<uint32_t>(v);
 }
 
 Ipv6Addr ipv6_masked(Ipv6Addr a, unsigned len) {

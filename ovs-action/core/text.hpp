@@ -1,0 +1,24 @@
+// Small text-parsing helpers shared by the address and configuration
+// parsers (control path only).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace nat64 {
+
+// Plain decimal: digits only, no sign or whitespace, no leading zero (so
+// "/024" or port "080" is not silently read as 24 or 80), at most 'max'.
+inline std::optional<uint32_t> parse_decimal(std::string_view s, uint32_t max) {
+    if (s.empty() || s.size() > 10 || (s.size() > 1 && s[0] == '0')) return std::nullopt;
+    uint64_t v = 0;
+    for (char ch : s) {
+        if (ch < '0' || ch > '9') return std::nullopt;
+        v = v * 10 + static_cast<uint64_t>(ch - '0');
+    }
+    if (v > max) return std::nullopt;
+    return static_cast<uint32_t>(v);
+}
+
+}  // namespace nat64
