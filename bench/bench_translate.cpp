@@ -17,6 +17,7 @@
 #include "checksum.hpp"
 #include "nat64/nat64.h"
 #include "packet.hpp"
+#include "xlat.hpp"
 
 using namespace nat64;
 
@@ -57,6 +58,31 @@ void configure(uint32_t eamt_entries) {
     }
 }
 
+// Writes a UDP, TCP (ACK) or ICMP/ICMPv6 echo request header at 'l4' and
+// its checksum over the 'l4len' bytes, starting from the pseudo-header sum.
+void fill_l4(uint8_t *l4, uint32_t l4len, uint8_t proto_nr, uint32_t sum, uint16_t sport,
+             uint16_t dport) {
+    int csum_at;
+    if (proto_nr == proto::UDP) {
+        wr16(l4, sport);
+        wr16(l4 + 2, dport);
+        wr16(l4 + 4, static_cast<uint16_t>(l4len));
+        csum_at = 6;
+    } else if (proto_nr == proto::TCP) {
+        wr16(l4, sport);
+        wr16(l4 + 2, dport);
+        l4[12] = 5 << 4;
+        l4[13] = 0x10;
+        csum_at = 16;
+    } else {
+        l4[0] = proto_nr == proto::ICMPV6 ? 128 : 8;
+        l4[1] = 0;
+        csum_at = 2;
+    }
+    wr16(l4 + csum_at, 0);
+    wr16(l4 + csum_at, csum_finish(csum_add_bytes(sum, l4, l4len)));
+}
+
 // An IPv6 packet of 'len' bytes from EAMT host 'host' to 198.51.100.7 via
 // pool6, with transport 'proto' (UDP, TCP or ICMPv6 echo request).
 std::vector<uint8_t> ipv6_packet(uint32_t host, uint8_t proto_nr, uint32_t len) {
@@ -71,28 +97,9 @@ std::vector<uint8_t> ipv6_packet(uint32_t host, uint8_t proto_nr, uint32_t len) 
     p[7] = 64;
     std::memcpy(&p[8], src, 16);
     std::memcpy(&p[24], dst, 16);
-    uint8_t *l4 = &p[IPV6_HDR];
     uint32_t l4len = len - IPV6_HDR;
     uint32_t sum = csum_add_bytes(csum_add_bytes(0, src, 16), dst, 16) + l4len + proto_nr;
-    if (proto_nr == proto::UDP) {
-        wr16(l4, 40000);
-        wr16(l4 + 2, 53);
-        wr16(l4 + 4, static_cast<uint16_t>(l4len));
-        wr16(l4 + 6, 0);
-        wr16(l4 + 6, csum_finish(csum_add_bytes(sum, l4, l4len)));
-    } else if (proto_nr == proto::TCP) {
-        wr16(l4, 40000);
-        wr16(l4 + 2, 443);
-        l4[12] = 5 << 4;
-        l4[13] = 0x10;
-        wr16(l4 + 16, 0);
-        wr16(l4 + 16, csum_finish(csum_add_bytes(sum, l4, l4len)));
-    } else {
-        l4[0] = 128;
-        l4[1] = 0;
-        wr16(l4 + 2, 0);
-        wr16(l4 + 2, csum_finish(csum_add_bytes(sum, l4, l4len)));
-    }
+    fill_l4(&p[IPV6_HDR], l4len, proto_nr, sum, 40000, proto_nr == proto::TCP ? 443 : 53);
     return p;
 }
 
@@ -111,28 +118,10 @@ std::vector<uint8_t> ipv4_packet(uint32_t host, uint8_t proto_nr, uint32_t len) 
     wr32(&p[12], src);
     wr32(&p[16], dst);
     wr16(&p[10], csum_finish(csum_add_bytes(0, p.data(), IPV4_HDR)));
-    uint8_t *l4 = &p[IPV4_HDR];
     uint32_t l4len = len - IPV4_HDR;
-    uint32_t sum = (src >> 16) + (src & 0xffff) + (dst >> 16) + (dst & 0xffff) + l4len + proto_nr;
-    if (proto_nr == proto::UDP) {
-        wr16(l4, 53);
-        wr16(l4 + 2, 40000);
-        wr16(l4 + 4, static_cast<uint16_t>(l4len));
-        wr16(l4 + 6, 0);
-        wr16(l4 + 6, csum_finish(csum_add_bytes(sum, l4, l4len)));
-    } else if (proto_nr == proto::TCP) {
-        wr16(l4, 443);
-        wr16(l4 + 2, 40000);
-        l4[12] = 5 << 4;
-        l4[13] = 0x10;
-        wr16(l4 + 16, 0);
-        wr16(l4 + 16, csum_finish(csum_add_bytes(sum, l4, l4len)));
-    } else {
-        l4[0] = 8;
-        l4[1] = 0;
-        wr16(l4 + 2, 0);
-        wr16(l4 + 2, csum_finish(csum_add_bytes(0, l4, l4len)));
-    }
+    // ICMPv4 has no pseudo-header.
+    uint32_t sum = proto_nr == proto::ICMP ? 0 : sum_v4_addrs(src, dst) + l4len + proto_nr;
+    fill_l4(&p[IPV4_HDR], l4len, proto_nr, sum, proto_nr == proto::TCP ? 443 : 53, 40000);
     return p;
 }
 

@@ -14,34 +14,12 @@
 #include <vector>
 
 #include "eamt.hpp"
+#include "text_addr.hpp"
 
 namespace nat64 {
 namespace {
 
-// Local text helpers (inet_pton/inet_ntop) so these tests depend only on the
-// code under test.
-Ipv6Addr a6(const char *s) {
-    Ipv6Addr a;
-    EXPECT_EQ(inet_pton(AF_INET6, s, a.b.data()), 1) << s;
-    return a;
-}
-
-uint32_t a4(const char *s) {
-    in_addr a{};
-    EXPECT_EQ(inet_pton(AF_INET, s, &a), 1) << s;
-    return ntohl(a.s_addr);
-}
-
-std::string fmt6(const uint8_t *b) {
-    char buf[INET6_ADDRSTRLEN];
-    return inet_ntop(AF_INET6, b, buf, sizeof buf);
-}
-
-std::string fmt4(uint32_t a) {
-    const in_addr n{htonl(a)};
-    char buf[INET_ADDRSTRLEN];
-    return inet_ntop(AF_INET, &n, buf, sizeof buf);
-}
+using namespace testaddr;
 
 EamtEntry entry(const char *v6, uint8_t len6, const char *v4, uint8_t len4) {
     return {{a6(v6), len6}, {a4(v4), len4}};

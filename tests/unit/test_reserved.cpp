@@ -8,15 +8,12 @@
 #include <vector>
 
 #include "reserved.hpp"
+#include "text_addr.hpp"
 
 namespace nat64 {
 namespace {
 
-uint32_t a4(const char *s) {
-    in_addr a{};
-    EXPECT_EQ(inet_pton(AF_INET, s, &a), 1) << s;
-    return ntohl(a.s_addr);
-}
+using namespace testaddr;
 
 Ipv4Prefix p4(const char *s, uint8_t len) {
     return {a4(s), len};

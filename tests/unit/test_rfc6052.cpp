@@ -8,34 +8,20 @@
 #include <string>
 
 #include "rfc6052.hpp"
+#include "text_addr.hpp"
 
 namespace nat64 {
 namespace {
 
-// Local text helpers (inet_pton/inet_ntop) so these tests depend only on the
-// code under test.
-Ipv6Addr a6(const char *s) {
-    Ipv6Addr a;
-    EXPECT_EQ(inet_pton(AF_INET6, s, a.b.data()), 1) << s;
-    return a;
-}
-
-uint32_t a4(const char *s) {
-    in_addr a{};
-    EXPECT_EQ(inet_pton(AF_INET, s, &a), 1) << s;
-    return ntohl(a.s_addr);
-}
+using namespace testaddr;
+using testaddr::fmt6;  // overloaded below for Ipv6Addr
 
 Ipv6Prefix p6(const char *s, uint8_t len) {
     return {a6(s), len};
 }
 
-std::string fmt6(const uint8_t *b) {
-    char buf[INET6_ADDRSTRLEN];
-    return inet_ntop(AF_INET6, b, buf, sizeof buf);
-}
 std::string fmt6(const Ipv6Addr &a) {
-    return fmt6(a.b.data());
+    return testaddr::fmt6(a.b.data());
 }
 
 struct Rfc6052Example {
