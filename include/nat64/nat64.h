@@ -131,6 +131,9 @@ size_t nat64_translate_burst(struct nat64_instance *inst, struct nat64_pkt *pkts
 size_t nat64_translate_burst_id(uint32_t id, struct nat64_pkt *pkts, size_t n, uint64_t now_ms,
                                 unsigned flags);
 
+/* The IPv6 header and the Fragment header that lead every fragment. */
+#define NAT64_FRAG_HDR_LEN 48
+
 /* Number of fragments the output of 'pkt' must be split into (1 when
  * frag_size is 0). */
 unsigned nat64_fragment_count(const struct nat64_pkt *pkt);
@@ -140,8 +143,9 @@ unsigned nat64_fragment_count(const struct nat64_pkt *pkt);
  * to the range of the unfragmented output's fragmentable part (the bytes
  * after the Fragment header, counted from there) that follows them.
  * Returns 48, or 0 if 'index' is out of range. */
-size_t nat64_fragment_header(const struct nat64_pkt *pkt, unsigned index, uint8_t out[48],
-                             uint32_t *data_ofs, uint32_t *data_len);
+size_t nat64_fragment_header(const struct nat64_pkt *pkt, unsigned index,
+                             uint8_t out[NAT64_FRAG_HDR_LEN], uint32_t *data_ofs,
+                             uint32_t *data_len);
 
 /* Configuration.  Every call that takes a JSON document validates it whole
  * first; on error nothing changes and '*error' (if non-NULL) receives a

@@ -10,6 +10,7 @@ using namespace nat64;
 
 namespace {
 constexpr uint32_t kLead = IPV6_HDR + FRAG_HDR;
+static_assert(kLead == NAT64_FRAG_HDR_LEN);
 
 uint32_t fragmentable_len(const nat64_pkt *p) {
     return p->hdr_len - kLead + p->tail_len;
@@ -21,8 +22,9 @@ extern "C" unsigned nat64_fragment_count(const struct nat64_pkt *p) {
     return (fragmentable_len(p) + p->frag_size - 1) / p->frag_size;
 }
 
-extern "C" size_t nat64_fragment_header(const struct nat64_pkt *p, unsigned index, uint8_t out[48],
-                                        uint32_t *data_ofs, uint32_t *data_len) {
+extern "C" size_t nat64_fragment_header(const struct nat64_pkt *p, unsigned index,
+                                        uint8_t out[NAT64_FRAG_HDR_LEN], uint32_t *data_ofs,
+                                        uint32_t *data_len) {
     if (!p->frag_size || p->hdr_len < kLead) return 0;
     unsigned n = nat64_fragment_count(p);
     if (index >= n) return 0;
