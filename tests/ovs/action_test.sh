@@ -20,20 +20,10 @@ SANDBOX_NAME=action
 [[ $# -eq 2 ]] || fatal "usage: $0 BINDIR SCHEMA"
 SCHEMA=$2
 sandbox_check_programs "$1" ovs-ofctl
-PY=/usr/bin/python3
-[[ -x $PY ]] || fatal "$PY is missing (the frames are built with its scapy)"
-$PY -c 'import scapy.all' 2>/dev/null ||
-    fatal "$PY cannot import scapy (apt-get install python3-scapy)"
+sandbox_need_scapy
 
 sandbox_start br0
 
-# ofctl ARGS...: ovs-ofctl against the sandboxed bridge (its .mgmt socket is
-# in OVS_RUNDIR); sets OUT, ERR and RC like appctl.
-ofctl() {
-    OUT=$("$BIN/ovs-ofctl" "$@" 2>"$dir/err")
-    RC=$?
-    ERR=$(cat "$dir/err")
-}
 # ofctl_refused NAME PATTERN ARGS...: ovs-ofctl fails, its error matches the
 # extended regex PATTERN.
 ofctl_refused() {
@@ -181,26 +171,10 @@ PYEOF
 pkt() {
     $PY "$dir/pkt.py" "$@"
 }
-# wait_count PCAP N: waits up to 5 s for PCAP to hold N frames; prints the
-# count it saw last.
-wait_count() {
-    local n
-    for _ in $(seq 50); do
-        n=$(pkt count "$1")
-        [[ $n -ge $2 ]] && break
-        sleep 0.1
-    done
-    echo "$n"
-}
 
 P1_TX=$dir/p1-tx.pcap
 P2_TX=$dir/p2-tx.pcap
-vsctl add-port br0 p1 -- set interface p1 type=dummy ofport_request=1 \
-        options:tx_pcap="$P1_TX" \
-    -- add-port br0 p2 -- set interface p2 type=dummy ofport_request=2 \
-        options:tx_pcap="$P2_TX" ||
-    fatal "adding the dummy ports failed" "$(dump_logs)"
-ok "dummy ports p1 and p2 added with tx pcap files"
+sandbox_add_dummy_ports br0 "$P1_TX" "$P2_TX"
 
 # --- 1. add-flow / dump-flows round trip --------------------------------
 ofctl del-flows br0   # the bridge's default NORMAL flow
@@ -283,7 +257,7 @@ ofctl add-flows br0 "$dir/flows"
 
 frame6=$(pkt frame6) || fatal "building the IPv6 frame failed" "$frame6"
 expect_ok "netdev-dummy/receive p1 (IPv6 UDP)" netdev-dummy/receive p1 "$frame6"
-n=$(wait_count "$P2_TX" 1)
+n=$(wait_at_least 1 pkt count "$P2_TX")
 [[ $n -eq 1 ]] && ok "exactly one frame sent on p2" ||
     bad "exactly one frame sent on p2" "$n frames"
 msg=$(pkt check4 "$P2_TX" 1) && ok "IPv6->IPv4 translation is byte-exact ($msg)" ||
@@ -295,7 +269,7 @@ expect_match "dpctl/dump-flows shows the recirculation" 'nat64\(instance=7\),rec
 
 frame4=$(pkt frame4) || fatal "building the IPv4 frame failed" "$frame4"
 expect_ok "netdev-dummy/receive p2 (IPv4 UDP)" netdev-dummy/receive p2 "$frame4"
-n=$(wait_count "$P1_TX" 1)
+n=$(wait_at_least 1 pkt count "$P1_TX")
 [[ $n -eq 1 ]] && ok "exactly one frame sent on p1" ||
     bad "exactly one frame sent on p1" "$n frames"
 msg=$(pkt check6 "$P1_TX" 1) && ok "IPv4->IPv6 translation is byte-exact ($msg)" ||

@@ -26,10 +26,7 @@ SANDBOX_NAME=fragment
 [[ $# -eq 2 ]] || fatal "usage: $0 BINDIR SCHEMA"
 SCHEMA=$2
 sandbox_check_programs "$1" ovs-ofctl
-PY=/usr/bin/python3
-[[ -x $PY ]] || fatal "$PY is missing (the frames are built with its scapy)"
-$PY -c 'import scapy.all' 2>/dev/null ||
-    fatal "$PY cannot import scapy (apt-get install python3-scapy)"
+sandbox_need_scapy
 
 sandbox_start br0
 
@@ -136,28 +133,8 @@ PYEOF
 frag() {
     $PY "$dir/frag.py" "$@"
 }
-# wait_count PCAP N: waits up to 10 s for PCAP to hold N frames, prints the
-# count it saw last.
-wait_count() {
-    local n
-    for _ in $(seq 100); do
-        n=$(frag count "$1")
-        [[ $n -ge $2 ]] && break
-        sleep 0.1
-    done
-    echo "$n"
-}
-# coverage NAME: the total of OVS coverage counter NAME.
-coverage() {
-    appctl coverage/read-counter "$1"
-    echo "$OUT"
-}
-
 P1_TX=$dir/p1-tx.pcap
-vsctl add-port br0 p1 -- set interface p1 type=dummy ofport_request=1 \
-        options:tx_pcap="$P1_TX" \
-    -- add-port br0 p2 -- set interface p2 type=dummy ofport_request=2 ||
-    fatal "adding the dummy ports failed" "$(dump_logs)"
+sandbox_add_dummy_ports br0 "$P1_TX" "$dir/p2-tx.pcap"
 
 DOC='{"instance": 7, "pool6": "2001:db8:64::/96", "ipv6-mtu": 1280,
       "router-ipv4": "198.51.100.1", "router-ipv6": "2001:db8:1c0:2:1::",
@@ -172,7 +149,7 @@ FLOWS
 # --- 1. One datagram, two fragments ---------------------------------------
 expect_ok "receive a 1400-byte IPv4 datagram with DF=0" \
     netdev-dummy/receive p2 "$(frag frame 1400 0x4d2)"
-n=$(wait_count "$P1_TX" 2)
+n=$(wait_at_least 2 frag count "$P1_TX")
 [[ $n -eq 2 ]] && ok "two IPv6 fragments sent on p1" || bad "two IPv6 fragments sent on p1" "$n frames"
 msg=$(frag check "$P1_TX" 0 1400 0x4d2) && ok "fragments are RFC 7915 §4.1 exact: $msg" ||
     bad "fragments are RFC 7915 §4.1 exact" "$msg"
@@ -181,13 +158,13 @@ msg=$(frag check "$P1_TX" 0 1400 0x4d2) && ok "fragments are RFC 7915 §4.1 exac
 expect_ok "receive a 60000-byte IPv4 datagram with DF=0" \
     netdev-dummy/receive p2 "$(frag frame 60000 0xbeef)"
 # ceil((8 + 60000) / 1232): 1232 is 1280 - 48 rounded down to 8 bytes.
-n=$(wait_count "$P1_TX" 51)
+n=$(wait_at_least 51 frag count "$P1_TX")
 [[ $n -eq 51 ]] && ok "49 more fragments sent on p1" || bad "49 more fragments sent on p1" "$((n - 2)) frames"
 msg=$(frag check "$P1_TX" 2 60000 0xbeef) && ok "all 49 fragments are RFC 7915 §4.1 exact: $msg" ||
     bad "all 49 fragments are RFC 7915 §4.1 exact" "$msg"
 
-[[ $(coverage nat64_fragmented) -eq 2 ]] && ok "coverage nat64_fragmented is 2" ||
-    bad "coverage nat64_fragmented is 2" "$(coverage nat64_fragmented)"
+n=$(wait_at_least 2 coverage nat64_fragmented)
+[[ $n -eq 2 ]] && ok "coverage nat64_fragmented is 2" || bad "coverage nat64_fragmented is 2" "$n"
 [[ $(coverage nat64_drop_burst_full) -eq 0 ]] && ok "coverage nat64_drop_burst_full is 0" ||
     bad "coverage nat64_drop_burst_full is 0" "$(coverage nat64_drop_burst_full)"
 appctl nat64/stats 7

@@ -22,34 +22,14 @@ SANDBOX_NAME=packets
 [[ $# -eq 2 ]] || fatal "usage: $0 BINDIR SCHEMA"
 SCHEMA=$2
 sandbox_check_programs "$1" ovs-ofctl
-PY=/usr/bin/python3
 PKT=$(dirname "$0")/packets.py
-[[ -x $PY ]] || fatal "$PY is missing (the frames are built with its scapy)"
-$PY -c 'import scapy.all' 2>/dev/null ||
-    fatal "$PY cannot import scapy (apt-get install python3-scapy)"
+sandbox_need_scapy
 [[ -r $PKT ]] || fatal "$PKT is missing"
 
 sandbox_start br0
 
-# ofctl ARGS...: ovs-ofctl against the sandboxed bridge; sets OUT, ERR, RC.
-ofctl() {
-    OUT=$("$BIN/ovs-ofctl" "$@" 2>"$dir/err")
-    RC=$?
-    ERR=$(cat "$dir/err")
-}
 pkt() {
     $PY "$PKT" "$@"
-}
-# wait_count PCAP N: waits up to 3 s for PCAP to hold N frames; prints the
-# count it saw last.
-wait_count() {
-    local n
-    for _ in $(seq 30); do
-        n=$(pkt count "$1")
-        [[ $n -ge $2 ]] && break
-        sleep 0.1
-    done
-    echo "$n"
 }
 # report NAME FILE: FILE holds packets.py's "ok|bad<TAB>name<TAB>detail"
 # lines (the detail's own lines separated by tabs); each counts as one
@@ -72,32 +52,10 @@ report() {
 counter() {
     sed -n "s/^$1: \\([0-9]*\\)\$/\\1/p" <<<"$2"
 }
-# coverage NAME: OVS coverage counter NAME (0 before it first moves).
-coverage() {
-    appctl coverage/read-counter "$1"
-    echo "${OUT:-0}"
-}
-# wait_coverage NAME VALUE: waits up to 4 s (threads flush their coverage
-# counts about once a second) for coverage counter NAME to reach VALUE;
-# prints the last value.
-wait_coverage() {
-    local v
-    for _ in $(seq 40); do
-        v=$(coverage "$1")
-        [[ $v -ge $2 ]] && break
-        sleep 0.1
-    done
-    echo "$v"
-}
-
 P1=$dir/p1-tx.pcap
 P2=$dir/p2-tx.pcap
-vsctl add-port br0 p1 -- set interface p1 type=dummy ofport_request=1 \
-        options:tx_pcap="$P1" \
-    -- add-port br0 p2 -- set interface p2 type=dummy ofport_request=2 \
-        options:tx_pcap="$P2" ||
-    fatal "adding the dummy ports failed" "$(dump_logs)"
-ok "dummy ports p1 (IPv6 VNet) and p2 (IPv4 uplink) added with tx pcap files"
+# p1 is the IPv6 VNet, p2 the IPv4 uplink.
+sandbox_add_dummy_ports br0 "$P1" "$P2"
 
 # --- Instances and the pipeline ------------------------------------------
 # Instance 7: the VNet (pool6 2001:db8:64::/96, EAMT for the VMs, router
@@ -148,8 +106,8 @@ while IFS=$'\t' read -r -u 3 name port n1 n2 hexes; do
     a2=$(pkt count "$P2")
     appctl netdev-dummy/receive "$port" "${frames[@]}"
     [[ $RC -eq 0 ]] || bad "$name: netdev-dummy/receive $port" "$ERR"
-    b1=$(wait_count "$P1" $((a1 + n1)))
-    b2=$(wait_count "$P2" $((a2 + n2)))
+    b1=$(wait_at_least $((a1 + n1)) pkt count "$P1")
+    b2=$(wait_at_least $((a2 + n2)) pkt count "$P2")
     echo "$name $a1 $b1 $a2 $b2" >>"$dir/manifest"
 done 3<"$dir/cases"
 pkt check "$dir/manifest" "$P1" "$P2" >"$dir/check" 2>"$dir/py.err" ||
@@ -166,7 +124,7 @@ for id in 7 8; do
 done
 # The four answers (time exceeded both ways, too big both ways) are the
 # datapath's ICMP replies.
-v=$(wait_coverage nat64_icmp_reply 4)
+v=$(wait_at_least 4 coverage nat64_icmp_reply)
 [[ $v -eq 4 ]] && ok "coverage nat64_icmp_reply is 4 (the translator's own answers)" ||
     bad "coverage nat64_icmp_reply is 4 (the translator's own answers)" "got $v"
 
@@ -209,7 +167,7 @@ while IFS=$'\t' read -r -u 3 name port scope cname hex; do
         ok "$name: nothing was output" ||
         bad "$name: nothing was output" "p1 $a1 -> $(pkt count "$P1"), p2 $a2 -> $(pkt count "$P2")"
 done 3<"$dir/drops"
-v=$(wait_coverage nat64_drop $((drop0 + ndrops)))
+v=$(wait_at_least $((drop0 + ndrops)) coverage nat64_drop)
 [[ $v -eq $((drop0 + ndrops)) ]] &&
     ok "coverage nat64_drop counted the $ndrops drops ($drop0 -> $v)" ||
     bad "coverage nat64_drop counted the $ndrops drops" "$drop0 -> $v"
@@ -282,7 +240,7 @@ injected=$(awk '{ n += $1 } END { print n + 0 }' "$dir/injected")
 [[ $failed -eq 0 ]] && ok "every one of the $replaced nat64/instance-set calls succeeded" ||
     bad "every nat64/instance-set call succeeded" "$failed of $replaced failed: $(cat "$dir/replace.err")"
 vswitchd_alive
-got=$(wait_count "$P4" "$injected")
+got=$(wait_at_least "$injected" pkt count "$P4")
 pkt stress-check "$P4" "$injected" >"$dir/check" 2>"$dir/py.err"
 report "replace under load" "$dir/check"
 appctl nat64/stats 9

@@ -19,9 +19,11 @@
 # Missing programs are a failure, never a skip.  The last line a test
 # prints is summary's "N passed, M failed".
 #
-# Provides: ok, bad, summary, fatal, sandbox_check_programs, sandbox_start,
-# stop_daemon, cleanup, dump_logs, vsctl, appctl, expect_ok, expect_error,
-# expect_match, vswitchd_alive, and the variables BIN, dir, DB.
+# Provides: ok, bad, summary, fatal, sandbox_check_programs,
+# sandbox_need_scapy, sandbox_start, sandbox_add_dummy_ports, stop_daemon,
+# cleanup, dump_logs, vsctl, appctl, ofctl, coverage, wait_at_least,
+# expect_ok, expect_error, expect_match, vswitchd_alive, and the variables
+# BIN, dir, DB, PY.
 
 # "COND && ok ... || bad ..." is safe here: ok always succeeds.
 # shellcheck disable=SC2015
@@ -62,6 +64,15 @@ sandbox_check_programs() {
         [[ -x $BIN/$p ]] ||
             fatal "patched OVS program $BIN/$p is missing (build with -DNAT64_BUILD_OVS=ON)"
     done
+}
+
+# sandbox_need_scapy: PY is /usr/bin/python3 (Debian's, the one
+# python3-scapy installs for) and it imports scapy; a failure otherwise.
+PY=/usr/bin/python3
+sandbox_need_scapy() {
+    [[ -x $PY ]] || fatal "$PY is missing (the frames are built with its scapy)"
+    $PY -c 'import scapy.all' 2>/dev/null ||
+        fatal "$PY cannot import scapy (apt-get install python3-scapy)"
 }
 
 stop_daemon() { # pidfile
@@ -128,6 +139,48 @@ appctl() {
     RC=$?
     ERR=$(cat "$dir/err")
 }
+# ofctl ARGS...: ovs-ofctl (a bridge name finds its .mgmt socket in
+# OVS_RUNDIR); sets OUT, ERR and RC like appctl.
+ofctl() {
+    OUT=$("$BIN/ovs-ofctl" "$@" 2>"$dir/err")
+    RC=$?
+    ERR=$(cat "$dir/err")
+}
+
+# sandbox_add_dummy_ports BRIDGE PCAP1 PCAP2: dummy ports p1 (OpenFlow port
+# 1) and p2 (port 2) on BRIDGE, writing what they send to PCAP1 and PCAP2.
+# Counts one assertion.
+sandbox_add_dummy_ports() {
+    vsctl add-port "$1" p1 -- set interface p1 type=dummy ofport_request=1 \
+            options:tx_pcap="$2" \
+        -- add-port "$1" p2 -- set interface p2 type=dummy ofport_request=2 \
+            options:tx_pcap="$3" ||
+        fatal "adding the dummy ports failed" "$(dump_logs)"
+    ok "dummy ports p1 and p2 added with tx pcap files"
+}
+
+# coverage NAME: prints OVS coverage counter NAME's total (0 if never hit).
+coverage() {
+    appctl coverage/read-counter "$1"
+    echo "${OUT:-0}"
+}
+
+# wait_at_least N CMD ARGS...: runs CMD, which prints a number, every 0.1 s
+# for up to 10 s until that number is at least N; prints the last one.
+# Packets reach the tx pcap files, and coverage counts the totals (threads
+# flush them about once a second), a little after the command that caused
+# them.
+wait_at_least() {
+    local want=$1 v
+    shift
+    for _ in $(seq 100); do
+        v=$("$@")
+        [[ $v -ge $want ]] && break
+        sleep 0.1
+    done
+    echo "$v"
+}
+
 # expect_ok NAME CMD ARGS...
 expect_ok() {
     local name=$1
