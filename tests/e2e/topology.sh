@@ -10,6 +10,13 @@
 #   TOPO_SHOW=1                            # optional: echo every command
 #   TOPO_MTU6= TOPO_MTU4= TOPO_MTU_FAR=    # optional: link MTUs (1500,
 #                                          #   1500, 1300)
+#   TOPO_ATTACH6=veth TOPO_ATTACH4=veth    # optional: how each host is
+#                                          #   attached: veth, tap, internal
+#   TOPO_OTHER_CONFIG="KEY=VALUE ..."      # optional: Open_vSwitch
+#                                          #   other_config, set before
+#                                          #   ovs-vswitchd starts
+#   TOPO_HOST_OFFLOAD=1                    # optional: leave the hosts'
+#                                          #   checksum offload and TSO on
 #   . tests/e2e/topology.sh
 #   topo_preflight || exit 1               # root, programs, tools
 #   topo_up || exit 1                      # everything below, traps set
@@ -48,6 +55,28 @@
 # static entries nothing ever sends ARP/ND to the bridge, and the bridge
 # never needs to resolve the hosts either: table 1 writes their MACs.
 #
+# How a host is attached (TOPO_ATTACH6, TOPO_ATTACH4):
+# - veth (the default): a veth pair, port6/port4 in the switch namespace
+#   and eth0 in the host's; ovs-vswitchd reads port6/port4 as "system"
+#   netdevs through AF_PACKET.
+# - tap: an OVS port of type tap.  ovs-vswitchd creates the tap device
+#   itself (netdev-linux's tap class, in the switch namespace) and reads
+#   and writes it through the file descriptor it opened, not through
+#   AF_PACKET.  The device is then moved into the host's namespace and
+#   renamed eth0 there: the descriptor stays attached across the move,
+#   and OVS 3.1 keeps sending to a tap it can no longer see
+#   (netdev_linux_tap_batch_send), so the host's stack sits directly on
+#   the port.  (ovs-vsctl still calls the interface port6 or port4, and
+#   reports it down, with ifindex 0 and no statistics: that namespace is
+#   not the switch's.)
+# - internal: the same with an OVS port of type internal, which a netdev
+#   bridge implements with the same tap class (dpif-netdev maps
+#   "internal" to "tap"); so is the bridge's own port.
+# With tap or internal the switch end and the host end are one device, so
+# MTU changes apply to eth0 in the host's namespace only.  Keep TOPO_MTU6
+# and TOPO_MTU4 at 1500 or less there: ovs-vswitchd sizes its receive
+# buffers by the MTU it sees, and it cannot see a moved device's.
+#
 # Nothing touches the host: every interface is created inside our own
 # namespaces (ovs-vswitchd runs in $TOPO_NSSW, so even the bridge's
 # internal port is there), the daemons use a private mktemp directory and
@@ -64,6 +93,10 @@ TOPO_SCHEMA=${TOPO_SCHEMA:-$TOPO_BIN/../share/openvswitch/vswitch.ovsschema}
 TOPO_PREFIX=${TOPO_PREFIX:-n64-$$}
 TOPO_FAR=${TOPO_FAR:-0}
 TOPO_SHOW=${TOPO_SHOW:-0}
+TOPO_ATTACH6=${TOPO_ATTACH6:-veth}
+TOPO_ATTACH4=${TOPO_ATTACH4:-veth}
+TOPO_OTHER_CONFIG=${TOPO_OTHER_CONFIG:-}
+TOPO_HOST_OFFLOAD=${TOPO_HOST_OFFLOAD:-0}
 
 TOPO_NS6=$TOPO_PREFIX-v6
 TOPO_NS4=$TOPO_PREFIX-v4
@@ -183,8 +216,12 @@ topo_link() {
 # leaves, as for a NIC without offload; it also turns TSO off, so no
 # segment is larger than the MTU.  (The switch's own ends need nothing:
 # the switch sends only what the datapath wrote, checksums complete.)
+# TOPO_HOST_OFFLOAD=1 leaves the offloads on: for hosts on tap ports with
+# other_config:userspace-tso-enable=true, where ovs-vswitchd reads the
+# checksum state from each packet's virtio-net header (tap_test.sh).
 topo_host_link() {
     topo_link "$@" || return 1
+    [[ $TOPO_HOST_OFFLOAD == 1 ]] && return 0
     topo_run ip netns exec "$1" ethtool -K "$2" tx off || return 1
 }
 
@@ -253,16 +290,54 @@ EOF
 # instance's ipv4-mtu together, as an operator changing the uplink would.
 topo_set_mtu4() {
     TOPO_MTU4=$1
-    topo_run ip -n "$TOPO_NSSW" link set port4 mtu "$1" || return 1
+    if [[ $TOPO_ATTACH4 == veth ]]; then
+        topo_run ip -n "$TOPO_NSSW" link set port4 mtu "$1" || return 1
+    fi
     topo_run ip -n "$TOPO_NS4" link set eth0 mtu "$1" || return 1
     topo_run topo_appctl nat64/instance-set "$(topo_instance_json)" || return 1
+}
+
+# topo_host6: the IPv6-only host on its eth0: a static address (nodad:
+# nothing else is on the link, no need to wait for DAD, RFC 4862 §5.4),
+# and the gateway as a permanent neighbour.
+topo_host6() {
+    topo_host_link "$TOPO_NS6" eth0 "$TOPO_MTU6" "$TOPO_MAC6" || return 1
+    topo_run ip -n "$TOPO_NS6" addr add "$TOPO_H6/64" dev eth0 nodad || return 1
+    topo_run ip -n "$TOPO_NS6" neigh add "$TOPO_GW6" lladdr "$TOPO_GW_MAC" dev eth0 nud permanent || return 1
+    topo_run ip -n "$TOPO_NS6" -6 route add default via "$TOPO_GW6" dev eth0 || return 1
+}
+# topo_host4: the IPv4-only host on its eth0: IPv6 off entirely, the
+# VNet's EAMT range routed through the gateway.
+topo_host4() {
+    topo_run ip netns exec "$TOPO_NS4" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+        net.ipv6.conf.default.disable_ipv6=1 || return 1
+    topo_host_link "$TOPO_NS4" eth0 "$TOPO_MTU4" "$TOPO_MAC4" || return 1
+    topo_run ip -n "$TOPO_NS4" addr add "$TOPO_H4/24" dev eth0 || return 1
+    topo_run ip -n "$TOPO_NS4" neigh add "$TOPO_GW4" lladdr "$TOPO_GW_MAC" dev eth0 nud permanent || return 1
+    topo_run ip -n "$TOPO_NS4" route add "$TOPO_EAMT4_NET" via "$TOPO_GW4" dev eth0 || return 1
+}
+# topo_take_port PORT NS: moves the device ovs-vswitchd created for its
+# tap or internal port PORT out of the switch namespace into NS, as eth0
+# (TOPO_ATTACH6/4 above).
+topo_take_port() {
+    topo_run ip -n "$TOPO_NSSW" link set "$1" netns "$2" || return 1
+    topo_run ip -n "$2" link set "$1" name eth0 || return 1
 }
 
 # topo_up: builds everything; sets the traps.  Returns 1 (with a message)
 # on the first failure; the traps still clean up what was made.
 topo_up() {
-    local ns
+    local ns side kv type6=() type4=()
     [[ $TOPO_UP == 0 ]] || { topo_err "topo_up called twice"; return 1; }
+    for side in "$TOPO_ATTACH6" "$TOPO_ATTACH4"; do
+        case $side in
+        veth | tap | internal) ;;
+        *)
+            topo_err "TOPO_ATTACH6/TOPO_ATTACH4 must be veth, tap or internal, not '$side'"
+            return 1
+            ;;
+        esac
+    done
     for ns in "$TOPO_NS6" "$TOPO_NS4" "$TOPO_NSSW" "$TOPO_NSFAR"; do
         if [[ -e /run/netns/$ns ]]; then
             topo_err "network namespace $ns already exists (another run? set TOPO_PREFIX)"
@@ -281,30 +356,31 @@ topo_up() {
         topo_run ip -n "$ns" link set lo up || return 1
         topo_sysctls "$ns" || return 1
     done
-    topo_run ip -n "$TOPO_NSSW" link add port6 type veth peer name eth0 netns "$TOPO_NS6" || return 1
-    topo_run ip -n "$TOPO_NSSW" link add port4 type veth peer name eth0 netns "$TOPO_NS4" || return 1
-    topo_link "$TOPO_NSSW" port6 "$TOPO_MTU6" || return 1
-    topo_link "$TOPO_NSSW" port4 "$TOPO_MTU4" || return 1
+    # (A tap or internal port has no pair: ovs-vswitchd creates it below.)
+    if [[ $TOPO_ATTACH6 == veth ]]; then
+        topo_run ip -n "$TOPO_NSSW" link add port6 type veth peer name eth0 netns "$TOPO_NS6" || return 1
+    fi
+    if [[ $TOPO_ATTACH4 == veth ]]; then
+        topo_run ip -n "$TOPO_NSSW" link add port4 type veth peer name eth0 netns "$TOPO_NS4" || return 1
+    fi
+    if [[ $TOPO_ATTACH6 == veth ]]; then
+        topo_link "$TOPO_NSSW" port6 "$TOPO_MTU6" || return 1
+    fi
+    if [[ $TOPO_ATTACH4 == veth ]]; then
+        topo_link "$TOPO_NSSW" port4 "$TOPO_MTU4" || return 1
+    fi
     # The switch namespace has no addresses: a switch port does not speak
     # IPv6 itself (no link-local address, no DAD, no MLD).
     topo_run ip netns exec "$TOPO_NSSW" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 || return 1
 
-    # --- The IPv6-only host: a static address (nodad: nothing else is on
-    # the link, no need to wait for DAD, RFC 4862 §5.4), and the gateway
-    # as a permanent neighbour.
-    topo_host_link "$TOPO_NS6" eth0 "$TOPO_MTU6" "$TOPO_MAC6" || return 1
-    topo_run ip -n "$TOPO_NS6" addr add "$TOPO_H6/64" dev eth0 nodad || return 1
-    topo_run ip -n "$TOPO_NS6" neigh add "$TOPO_GW6" lladdr "$TOPO_GW_MAC" dev eth0 nud permanent || return 1
-    topo_run ip -n "$TOPO_NS6" -6 route add default via "$TOPO_GW6" dev eth0 || return 1
-
-    # --- The IPv4-only host: IPv6 off entirely, the VNet's EAMT range
-    # routed through the gateway.
-    topo_run ip netns exec "$TOPO_NS4" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-        net.ipv6.conf.default.disable_ipv6=1 || return 1
-    topo_host_link "$TOPO_NS4" eth0 "$TOPO_MTU4" "$TOPO_MAC4" || return 1
-    topo_run ip -n "$TOPO_NS4" addr add "$TOPO_H4/24" dev eth0 || return 1
-    topo_run ip -n "$TOPO_NS4" neigh add "$TOPO_GW4" lladdr "$TOPO_GW_MAC" dev eth0 nud permanent || return 1
-    topo_run ip -n "$TOPO_NS4" route add "$TOPO_EAMT4_NET" via "$TOPO_GW4" dev eth0 || return 1
+    # --- The hosts (topo_host6, topo_host4); one attached through a tap
+    # or internal port gets its eth0 only once ovs-vswitchd made it.
+    if [[ $TOPO_ATTACH6 == veth ]]; then
+        topo_host6 || return 1
+    fi
+    if [[ $TOPO_ATTACH4 == veth ]]; then
+        topo_host4 || return 1
+    fi
 
     # --- Optionally one IPv4 router further: the IPv4 host forwards to a
     # third host over a link with a smaller MTU (TOPO_MTU_FAR), so that
@@ -334,16 +410,34 @@ topo_up() {
         --pidfile="$TOPO_DIR/ovsdb-server.pid" --log-file="$TOPO_DIR/ovsdb-server.log" \
         -vconsole:off --detach --no-chdir || return 1
     topo_run topo_vsctl --no-wait init || return 1
+    # Settings ovs-vswitchd reads as it starts, before it opens any port
+    # (userspace-tso-enable decides how a tap port is created).
+    for kv in $TOPO_OTHER_CONFIG; do
+        topo_run topo_vsctl --no-wait set Open_vSwitch . "other_config:$kv" || return 1
+    done
     topo_run env OVS_RUNDIR="$TOPO_DIR" OVS_LOGDIR="$TOPO_DIR" OVS_DBDIR="$TOPO_DIR" \
         OVS_SYSCONFDIR="$TOPO_DIR" ip netns exec "$TOPO_NSSW" "$TOPO_BIN/ovs-vswitchd" \
         "unix:$TOPO_DIR/db.sock" --disable-system --unixctl="$TOPO_DIR/ovs-vswitchd.ctl" \
         --pidfile="$TOPO_DIR/ovs-vswitchd.pid" --log-file="$TOPO_DIR/ovs-vswitchd.log" \
         -vconsole:off --detach --no-chdir || return 1
-    # fail-mode=secure: no default NORMAL flow, only ours.
+    # fail-mode=secure: no default NORMAL flow, only ours.  A veth end is
+    # a port of the default type, "system".
+    [[ $TOPO_ATTACH6 == veth ]] || type6=("type=$TOPO_ATTACH6")
+    [[ $TOPO_ATTACH4 == veth ]] || type4=("type=$TOPO_ATTACH4")
     topo_run topo_vsctl --timeout=30 add-br "$TOPO_BR" \
         -- set bridge "$TOPO_BR" datapath_type=netdev fail-mode=secure \
-        -- add-port "$TOPO_BR" port6 -- set interface port6 ofport_request=1 \
-        -- add-port "$TOPO_BR" port4 -- set interface port4 ofport_request=2 || return 1
+        -- add-port "$TOPO_BR" port6 -- set interface port6 ofport_request=1 "${type6[@]}" \
+        -- add-port "$TOPO_BR" port4 -- set interface port4 ofport_request=2 "${type4[@]}" || return 1
+    # ovs-vsctl returns once ovs-vswitchd has applied the change, so a tap
+    # or internal port's device exists now.
+    if [[ $TOPO_ATTACH6 != veth ]]; then
+        topo_take_port port6 "$TOPO_NS6" || return 1
+        topo_host6 || return 1
+    fi
+    if [[ $TOPO_ATTACH4 != veth ]]; then
+        topo_take_port port4 "$TOPO_NS4" || return 1
+        topo_host4 || return 1
+    fi
 
     # --- The translator instance and the flows.
     topo_run topo_appctl nat64/instance-set "$(topo_instance_json)" || return 1
@@ -351,6 +445,18 @@ topo_up() {
     topo_run topo_ofctl del-flows "$TOPO_BR" || return 1
     topo_run topo_ofctl add-flows "$TOPO_BR" "$TOPO_DIR/flows.txt" || return 1
     return 0
+}
+
+# topo_alive PID: PID is a running process.  A zombie has exited: the
+# daemons detach to init, and an init that reaps slowly (as in some
+# containers and VMs) would otherwise hold every clean-up for 5 s.
+topo_alive() {
+    local state
+    kill -0 "$1" 2>/dev/null || return 1
+    # Field 3 of /proc/PID/stat is the state; the command name before it
+    # ("(ovs-vswitchd)") has no spaces.
+    read -r _ _ state _ <"/proc/$1/stat" 2>/dev/null || return 1
+    [[ $state != Z ]]
 }
 
 # topo_stop_daemon PIDFILE: TERM, then KILL after 5 s.
@@ -361,7 +467,7 @@ topo_stop_daemon() {
     [[ $pid =~ ^[0-9]+$ ]] || return 0
     kill "$pid" 2>/dev/null || return 0
     for _ in $(seq 50); do
-        kill -0 "$pid" 2>/dev/null || return 0
+        topo_alive "$pid" || return 0
         sleep 0.1
     done
     kill -9 "$pid" 2>/dev/null
