@@ -60,7 +60,10 @@ ExternalProject_Add(openvswitch
   PATCH_COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/ovs-patch.sh ${NAT64_OVS_PATCHES}
   # boot.sh (autoreconf): the patches add files to lib/automake.mk.
   CONFIGURE_COMMAND ./boot.sh
-  COMMAND ./configure --enable-afxdp --enable-Werror
+  # Debian's python3, whatever python3 comes first in PATH: it has the
+  # modules (python3-netaddr, -pyparsing, -pytest) that upstream's Python
+  # flow-parser tests need; with another one they would silently skip.
+  COMMAND ./configure --enable-afxdp --enable-Werror PYTHON3=/usr/bin/python3
           CPPFLAGS=-I${PROJECT_SOURCE_DIR}/include
           "LIBS=$<TARGET_FILE:nat64core> -lstdc++"
   # "all": naming single programs would skip automake's BUILT_SOURCES.

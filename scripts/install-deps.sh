@@ -26,6 +26,8 @@ PACKAGES=(
     # and what configure --enable-afxdp needs
     openvswitch-source patch autoconf automake libtool
     libxdp-dev libbpf-dev libnuma-dev libssl-dev libcap-ng-dev
+    # upstream's Python flow-parser tests for the patched OVS
+    python3-netaddr python3-pyparsing python3-pytest
     # end-to-end tests and scripts/sandbox.sh (network namespaces, real traffic)
     iproute2 procps ethtool iputils-ping iputils-tracepath traceroute curl socat
 )
