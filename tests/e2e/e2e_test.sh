@@ -28,39 +28,10 @@ set -uo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
-pass=0
-fail=0
-ok() {
-    pass=$((pass + 1))
-    printf 'ok:   %s\n' "$1"
-}
-bad() {
-    fail=$((fail + 1))
-    printf 'FAIL: %s\n' "$1"
-    shift
-    local line
-    for line in "$@"; do
-        printf '%s\n' "$line" | sed 's/^/      /'
-    done
-}
-summary() {
-    printf '%d passed, %d failed\n' "$pass" "$fail"
-}
-fatal() {
-    bad "$@"
-    summary
+# shellcheck source-path=SCRIPTDIR source=../lib/assert.sh
+. "$HERE/../lib/assert.sh" || {
+    echo "0 passed, 1 failed"
     exit 1
-}
-section() {
-    printf '\n--- %s\n' "$*"
-}
-# expect_match NAME ERE TEXT: some line of TEXT matches ERE.
-expect_match() {
-    if grep -Eq -- "$2" <<<"$3"; then
-        ok "$1"
-    else
-        bad "$1" "no line matches /$2/ in:" "$3"
-    fi
 }
 
 [[ $# -le 2 ]] || fatal "usage: $0 [BINDIR [SCHEMA]]"

@@ -328,12 +328,6 @@ appctl nat64/stats 7
     bad "instance 7's counters did not move" "$OUT"
 
 # --- The daemon survived it all -----------------------------------------
-vswitchd_alive
-# None is expected: the refused flows log warnings only, and packets for an
-# unknown instance are only counted.
-errs=$(grep -E '\|(EMER|ERR)\|' "$dir/ovs-vswitchd.log")
-[[ -z $errs ]] && ok "ovs-vswitchd logged no errors" ||
-    bad "ovs-vswitchd logged no errors" "$errs"
-
-summary
-[[ $fail -eq 0 ]]
+# No error is expected in the log: the refused flows log warnings only, and
+# packets for an unknown instance are only counted.
+sandbox_finish

@@ -177,6 +177,4 @@ expect_match "trace: reports two IPv6 fragments" 'sent as 2 IPv6 fragments; foll
 expect_match "trace: the first fragment continues to p1" '^Datapath actions: 1$' \
     "$(sed -n '/^Translated flow:/,$p' <<<"$OUT")"
 
-vswitchd_alive
-summary
-[[ $fail -eq 0 ]]
+sandbox_finish

@@ -36,13 +36,6 @@ sandbox_check_programs "$1" ovs-ofctl
 
 sandbox_start br0
 
-# ofctl ARGS...: ovs-ofctl against the sandboxed bridge (its .mgmt socket is
-# in OVS_RUNDIR); sets OUT, ERR and RC like appctl.
-ofctl() {
-    OUT=$("$BIN/ovs-ofctl" "$@" 2>"$dir/err")
-    RC=$?
-    ERR=$(cat "$dir/err")
-}
 # The error ovs-ofctl must print, name and explanation, on one line.
 REFUSAL='NXBAC_NAT64_DATAPATH_SUPPORT: The nat64 action requires the userspace datapath \(datapath_type=netdev\)'
 # refused NAME ARGS...: ovs-ofctl ARGS fails with the nat64 refusal.
@@ -324,10 +317,4 @@ n=$(wait_tx p2 $((p2 + 3)))
         "p2 sent $((n - p2)) packets, expected 3"
 
 # --- The daemon survived it all -----------------------------------------
-vswitchd_alive
-errs=$(grep -E '\|(EMER|ERR)\|' "$dir/ovs-vswitchd.log")
-[[ -z $errs ]] && ok "ovs-vswitchd logged no errors" ||
-    bad "ovs-vswitchd logged no errors" "$errs"
-
-summary
-[[ $fail -eq 0 ]]
+sandbox_finish

@@ -19,7 +19,8 @@
 # Missing programs are a failure, never a skip.  The last line a test
 # prints is summary's "N passed, M failed".
 #
-# Provides: ok, bad, summary, fatal, sandbox_check_programs,
+# Provides (with tests/lib/assert.sh): ok, bad, summary, fatal, section,
+# expect_match, sandbox_finish, sandbox_check_programs,
 # sandbox_need_scapy, sandbox_start, sandbox_add_dummy_ports, stop_daemon,
 # cleanup, dump_logs, vsctl, appctl, ofctl, coverage, wait_at_least,
 # expect_ok, expect_error, expect_match, vswitchd_alive, and the variables
@@ -29,24 +30,9 @@
 # shellcheck disable=SC2015
 set -uo pipefail
 
-pass=0
-fail=0
-ok() {
-    pass=$((pass + 1))
-    printf 'ok:   %s\n' "$1"
-}
-bad() {
-    fail=$((fail + 1))
-    printf 'FAIL: %s\n' "$1"
-    shift
-    [[ $# -gt 0 ]] && printf '      %s\n' "$@"
-}
-summary() {
-    printf '%d passed, %d failed\n' "$pass" "$fail"
-}
-fatal() {
-    bad "$@"
-    summary
+# shellcheck source-path=SCRIPTDIR source=../lib/assert.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/assert.sh" || {
+    echo "0 passed, 1 failed"
     exit 1
 }
 
@@ -206,13 +192,18 @@ expect_error() {
         ok "$name"
     fi
 }
-# expect_match NAME PATTERN TEXT
-expect_match() {
-    if grep -Eq -- "$2" <<<"$3"; then
-        ok "$1"
-    else
-        bad "$1" "no line matches /$2/ in:" "$3"
-    fi
+
+# sandbox_finish: the closing checks every sandbox test makes (ovs-vswitchd
+# is still running and logged no ERR or EMER line), then the summary.
+# Returns 0 if no assertion failed.
+sandbox_finish() {
+    local errs
+    vswitchd_alive
+    errs=$(grep -E '\|(EMER|ERR)\|' "$dir/ovs-vswitchd.log")
+    [[ -z $errs ]] && ok "ovs-vswitchd logged no errors" ||
+        bad "ovs-vswitchd logged no errors" "$errs"
+    summary
+    [[ $fail -eq 0 ]]
 }
 
 # vswitchd_alive: ovs-vswitchd is still running.  Counts one assertion.
