@@ -19,6 +19,8 @@ PACKAGES=(
     # tests and benchmarks
     libgtest-dev libgmock-dev libbenchmark-dev
     python3 python3-scapy tcpdump
+    # bench/netns/bench-netns.sh: traffic generators, TAYGA for comparison
+    iperf3 netsniff-ng tayga
     # scripts/lint.sh
     clang-format clang-tidy
     # the patched Open vSwitch (ovs-action/ovs-build.cmake): its source, the
