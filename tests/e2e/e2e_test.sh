@@ -43,6 +43,8 @@ TOPO_PREFIX=n64e2e-$$
 TOPO_FAR=1
 # shellcheck source-path=SCRIPTDIR source=topology.sh
 . "$HERE/topology.sh" || fatal "cannot source $HERE/topology.sh"
+# shellcheck source-path=SCRIPTDIR source=helpers.sh
+. "$HERE/helpers.sh" || fatal "cannot source $HERE/helpers.sh"
 
 # --- Preflight: root, programs, tools -----------------------------------
 msg=$(topo_preflight 2>&1) || fatal "preflight: root and the patched OVS programs" "$msg"
@@ -66,34 +68,6 @@ ok "namespaces, patched ovs-vswitchd, instance $TOPO_INSTANCE and flows set up"
 expect_match "dpif/show-dp-features: NAT64 action: Yes" '^NAT64 action: Yes$' \
     "$(topo_appctl dpif/show-dp-features "$TOPO_BR" 2>&1)"
 
-# counter NAME: instance 1's counter NAME.
-counter() {
-    topo_appctl nat64/stats "$TOPO_INSTANCE" | sed -n "s/^$1: //p"
-}
-# run NS TIMEOUT CMD...: CMD in namespace NS (v6, v4, far), bounded; sets
-# OUT (stdout and stderr) and RC.
-run() {
-    local ns=$1 t=$2
-    shift 2
-    OUT=$(ip netns exec "$TOPO_PREFIX-$ns" timeout "$t" "$@" 2>&1)
-    RC=$?
-}
-# start_bg NAME NS CMD...: CMD in the background in namespace NS, output to
-# $TOPO_DIR/NAME.log.  Ended by topo_down (it kills what runs in our
-# namespaces).
-start_bg() {
-    local name=$1 ns=$2
-    shift 2
-    ip netns exec "$TOPO_PREFIX-$ns" "$@" >"$TOPO_DIR/$name.log" 2>&1 &
-}
-# wait_listen NS t|u PORT: a socket listens on PORT in NS (5 s at most).
-wait_listen() {
-    for _ in $(seq 50); do
-        [[ -n $(ip netns exec "$TOPO_PREFIX-$1" ss -Hln"$2" "sport = :$3") ]] && return 0
-        sleep 0.1
-    done
-    return 1
-}
 # Captures with tcpdump: cap_start NS COUNT FILTER... starts one on eth0
 # of NS that stops after COUNT packets (or 10 s); cap_wait prints what it
 # saw (-v: TTL, flags, length, checksums checked).

@@ -80,6 +80,8 @@ done
 TOPO_PREFIX=n64tap-$$
 # shellcheck source-path=SCRIPTDIR source=topology.sh
 . "$HERE/topology.sh" || fatal "cannot source $HERE/topology.sh"
+# shellcheck source-path=SCRIPTDIR source=helpers.sh
+. "$HERE/helpers.sh" || fatal "cannot source $HERE/helpers.sh"
 
 # --- Preflight: root, programs, tools -----------------------------------
 msg=$(topo_preflight 2>&1) || fatal "preflight: root and the patched OVS programs" "$msg"
@@ -100,35 +102,6 @@ ok "preflight: root, the patched OVS programs and every tool present"
 # --- Helpers (they use the names of the variant being run) ----------------
 BIG=2097152 # bytes per TCP transfer
 
-# run NS TIMEOUT CMD...: CMD in namespace NS (v6, v4), bounded; sets OUT
-# (stdout and stderr) and RC.
-run() {
-    local ns=$1 t=$2
-    shift 2
-    OUT=$(ip netns exec "$TOPO_PREFIX-$ns" timeout "$t" "$@" 2>&1)
-    RC=$?
-}
-# start_bg NAME NS CMD...: CMD in the background in namespace NS, output to
-# $TOPO_DIR/NAME.log.  Ended by topo_down (it kills what runs in our
-# namespaces).
-start_bg() {
-    local name=$1 ns=$2
-    shift 2
-    ip netns exec "$TOPO_PREFIX-$ns" "$@" >"$TOPO_DIR/$name.log" 2>&1 &
-}
-# wait_listen NS t|u PORT: a socket listens on PORT in NS (5 s at most).
-wait_listen() {
-    for _ in $(seq 50); do
-        [[ -n $(ip netns exec "$TOPO_PREFIX-$1" ss -Hln"$2" "sport = :$3") ]] && return 0
-        sleep 0.1
-    done
-    return 1
-}
-# counter NAME: instance 1's counter NAME (exact: the core counts as it
-# translates).
-counter() {
-    topo_appctl nat64/stats "$TOPO_INSTANCE" | sed -n "s/^$1: //p"
-}
 # coverage NAME: the datapath's coverage counter NAME.  Threads fold
 # their counts into these totals about once a second, so they lag.
 coverage() {
