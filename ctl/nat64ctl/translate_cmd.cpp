@@ -243,6 +243,13 @@ class TranslateRun {
         for (size_t i = 0; i < n; ++i) {
             emit(frames_[i], slot[i] < 0 ? nullptr : &pkts_[slot[i]]);
         }
+        // Stateful instances with logging-bib/logging-session: the RFC 6888
+        // records, stamped with the capture's clock.
+        nat64_log_drain(
+            [](uint64_t time_ms, const char *line, void *) {
+                spdlog::info("log: t={}.{:03} {}", time_ms / 1000, time_ms % 1000, line);
+            },
+            nullptr);
     }
 
     // Writes the outputs of one input packet and accounts for it.

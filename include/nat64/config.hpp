@@ -113,6 +113,13 @@ struct InstanceConfig {
     bool drop_icmpv6_info = false;
     bool source_icmpv6_errors_better = true;
     uint64_t max_sessions = 1000000;
+    // 0: no per-source cap.  Otherwise the most sessions one IPv6 address
+    // may hold, so one VM cannot take a whole pool4 for itself.
+    uint64_t max_sessions_per_source = 0;
+    // RFC 6888 §4 logging of BIB and session creation/deletion (Jool's
+    // option names).
+    bool logging_bib = false;
+    bool logging_session = false;
 
     bool operator==(const InstanceConfig &) const = default;
 };
@@ -133,6 +140,12 @@ class ConfigError : public std::runtime_error {
 
 // Parses and validates a whole instance document.  Throws ConfigError.
 InstanceConfig parse_instance_config(std::string_view json);
+// Parses one static BIB entry {"protocol": ..., "ipv6": ..., "ipv4": ...}
+// (format only: whether it lies in pool4 is checked with the document).
+StaticBibEntry parse_static_bib_entry(std::string_view json);
+std::string to_json(const StaticBibEntry &e);
+std::string_view protocol_to_string(Protocol p);
+std::optional<Protocol> protocol_from_string(std::string_view s);
 // Parses one EAMT entry object {"ipv6": ..., "ipv4": ...}.  Throws ConfigError.
 EamtEntry parse_eamt_entry(std::string_view json);
 // Serialises to the canonical JSON document (every key, stable order);

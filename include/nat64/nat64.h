@@ -65,6 +65,7 @@ enum nat64_counter {
     NAT64_C_REPLY_ROUTING_HDR,        /* routing header with segments left > 0 */
     NAT64_C_REPLY_SRC_UNTRANSLATABLE, /* IPv6 source has no mapping */
     NAT64_C_REPLY_DST_UNREACHABLE,    /* destination has no mapping */
+    NAT64_C_REPLY_POOL4_EXHAUSTED,    /* no free pool4 transport address */
     /* Drops. */
     NAT64_C_DROP_UNKNOWN_INSTANCE,
     NAT64_C_DROP_TRUNCATED,   /* shorter than its headers say */
@@ -79,14 +80,20 @@ enum nat64_counter {
     NAT64_C_DROP_ICMP_INNER,      /* ICMP error whose inner packet is bad */
     NAT64_C_DROP_ICMP_ERROR_LOOP, /* would answer an ICMP error with one */
     NAT64_C_DROP_UDP_CHECKSUM_ZERO,
-    NAT64_C_DROP_EXT_HEADER,     /* unsupported/malformed extension header */
-    NAT64_C_DROP_SOURCE_ROUTE,   /* IPv4 with an unexpired source route */
-    NAT64_C_DROP_TOO_BIG,        /* too big and no error may be sent */
-    NAT64_C_DROP_NO_ROUTER_ADDR, /* an error is due but no source for it */
-    NAT64_C_DROP_ICMPV6_INFO,    /* drop-icmpv6-info is set */
-    NAT64_C_DROP_NO_STATE,       /* stateful translation needed (pool4) */
-    NAT64_C_DROP_HAIRPIN_OFF,    /* would hairpin, eam-hairpin-mode off */
-    NAT64_C_DROP_NOT_IP,         /* not IPv4 or IPv6 */
+    NAT64_C_DROP_EXT_HEADER,        /* unsupported/malformed extension header */
+    NAT64_C_DROP_SOURCE_ROUTE,      /* IPv4 with an unexpired source route */
+    NAT64_C_DROP_TOO_BIG,           /* too big and no error may be sent */
+    NAT64_C_DROP_NO_ROUTER_ADDR,    /* an error is due but no source for it */
+    NAT64_C_DROP_ICMPV6_INFO,       /* drop-icmpv6-info is set */
+    NAT64_C_DROP_NO_STATE,          /* stateful translation impossible */
+    NAT64_C_DROP_NO_BIB,            /* IPv4 to a pool4 address with no BIB */
+    NAT64_C_DROP_FILTERED,          /* RFC 6146 filtering policy */
+    NAT64_C_DROP_TCP_NO_SESSION,    /* non-SYN TCP without a session */
+    NAT64_C_DROP_SESSION_LIMIT,     /* max-sessions reached */
+    NAT64_C_DROP_SOURCE_LIMIT,      /* max-sessions-per-source reached */
+    NAT64_C_DROP_STATEFUL_FRAGMENT, /* fragment needing a session */
+    NAT64_C_DROP_HAIRPIN_OFF,       /* would hairpin, eam-hairpin-mode off */
+    NAT64_C_DROP_NOT_IP,            /* not IPv4 or IPv6 */
     NAT64_C_N
 };
 
@@ -163,6 +170,36 @@ int nat64_eamt_del(uint32_t id, const char *entry_json, char **error);
  * counters; with 'explain', {"name": {"value": v, "help": "..."}}. */
 char *nat64_stats(uint32_t id, int explain, char **error);
 void nat64_free(void *p);
+
+/* Stateful NAT64 (RFC 6146).  'now_ms' is the caller's clock, as given to
+ * the translation calls.  'proto' ("tcp", "udp", "icmp") and 'addr' (an
+ * IPv6 address of the VNet side, or an IPv4 pool4/remote address) filter
+ * the entries; NULL or "" matches all.  With 'text' the result is a table
+ * for people, otherwise a JSON array.  Instances without pool4 have no
+ * state: an error says so. */
+char *nat64_bib_list(uint32_t id, const char *proto, const char *addr, uint64_t now_ms, int text,
+                     char **error);
+char *nat64_session_list(uint32_t id, const char *proto, const char *addr, uint64_t now_ms,
+                         int text, char **error);
+/* Removes the matching sessions (and dynamic BIB entries left without
+ * any); static BIB entries stay.  Returns the number removed, or -1. */
+long long nat64_session_flush(uint32_t id, const char *proto, const char *addr, uint64_t now_ms,
+                              char **error);
+/* Static BIB edits: 'entry_json' is {"protocol": "tcp", "ipv6":
+ * "2001:db8::5#2000", "ipv4": "192.0.2.2#2000"}; the instance's whole
+ * document is re-validated (the IPv4 side must lie in pool4). */
+int nat64_bib_add(uint32_t id, const char *entry_json, char **error);
+int nat64_bib_del(uint32_t id, const char *entry_json, char **error);
+/* JSON object of the stateful tables' sizes and event counts. */
+char *nat64_state_stats(uint32_t id, char **error);
+/* Removes up to 'budget' expired sessions per instance (housekeeping; the
+ * datapath also expires a few per burst).  Returns how many went. */
+size_t nat64_expire(uint64_t now_ms, size_t budget);
+/* Hands every pending BIB/session log record (RFC 6888 §4; enabled per
+ * instance by logging-bib / logging-session) to 'cb' as one line of text,
+ * with the clock value it happened at.  Returns the number of records. */
+typedef void nat64_log_cb(uint64_t time_ms, const char *line, void *aux);
+size_t nat64_log_drain(nat64_log_cb *cb, void *aux);
 
 /* Counter metadata. */
 const char *nat64_counter_name(enum nat64_counter);

@@ -42,6 +42,10 @@ constexpr size_t kMaxDepth = 16;
 constexpr size_t kMaxValueText = 200;
 
 constexpr uint64_t kU32Max = std::numeric_limits<uint32_t>::max();
+// 2^26 sessions: the session tables reserve about 200 bytes of address
+// space per session (committed only when used).
+constexpr uint64_t kMaxSessions = uint64_t{1} << 26;
+constexpr size_t kMaxStaticBib = 65536;
 
 // ---------------------------------------------------------------------------
 // Error reporting: JSON pointers (RFC 6901) and dumped values.
@@ -466,6 +470,10 @@ void parse_static_bib(InstanceConfig &c, const Json &v, const std::string &ptr) 
     // side of an entry may repeat.
     std::map<std::tuple<Protocol, Ipv6Addr, uint16_t>, size_t> seen6;
     std::map<std::tuple<Protocol, uint32_t, uint16_t>, size_t> seen4;
+    // The BIB reserves this many entries for static ones (state.hpp).
+    if (v.size() > kMaxStaticBib) {
+        fail(ptr, Json(v.size()), "at most " + std::to_string(kMaxStaticBib) + " entries");
+    }
     c.static_bib.clear();
     for (size_t i = 0; i < v.size(); i++) {
         std::string p = child(ptr, i);
@@ -706,7 +714,13 @@ constexpr Field kFields[] = {
     bool_field<&InstanceConfig::drop_externally_initiated_tcp>("drop-externally-initiated-tcp"),
     bool_field<&InstanceConfig::drop_icmpv6_info>("drop-icmpv6-info"),
     bool_field<&InstanceConfig::source_icmpv6_errors_better>("source-icmpv6-errors-better"),
-    uint_field<&InstanceConfig::max_sessions, 1, kU32Max + 1>("max-sessions"),
+    // Tables are sized for max-sessions up front (lazily committed), so it
+    // is bounded by what an address space can reserve.
+    uint_field<&InstanceConfig::max_sessions, 1, kMaxSessions>("max-sessions"),
+    uint_field<&InstanceConfig::max_sessions_per_source, 0, kMaxSessions>(
+        "max-sessions-per-source"),
+    bool_field<&InstanceConfig::logging_bib>("logging-bib"),
+    bool_field<&InstanceConfig::logging_session>("logging-session"),
 };
 
 InstanceConfig parse_config_object(const Json &doc) {
@@ -748,6 +762,20 @@ InstanceConfig parse_instance_config(std::string_view json) {
     return guarded([json] { return parse_config_object(parse_document(json)); });
 }
 
+StaticBibEntry parse_static_bib_entry(std::string_view json) {
+    return guarded([json] {
+        // Checked as the one entry of a static-bib list whose pool4 holds
+        // everything: the format checks apply, pool4 membership is the
+        // whole document's business.
+        InstanceConfig c;
+        Pool4Entry all;
+        all.port_min = 0;
+        c.pool4 = {all};
+        parse_static_bib(c, Json::array({parse_document(json)}), "/static-bib");
+        return c.static_bib.at(0);
+    });
+}
+
 EamtEntry parse_eamt_entry(std::string_view json) {
     return guarded([json] { return parse_eamt_object(parse_document(json), ""); });
 }
@@ -761,6 +789,18 @@ std::string to_json(const InstanceConfig &c, int indent) {
 
 std::string to_json(const EamtEntry &e) {
     return format_eamt_entry(e).dump();
+}
+
+std::string to_json(const StaticBibEntry &e) {
+    return format_bib_entry(e).dump();
+}
+
+std::string_view protocol_to_string(Protocol p) {
+    return protocol_name(p);
+}
+
+std::optional<Protocol> protocol_from_string(std::string_view s) {
+    return protocol_from_name(s);
 }
 
 }  // namespace nat64

@@ -30,6 +30,9 @@ constexpr std::array<CounterInfo, NAT64_C_N> kCounters = {{
     {"reply-dst-unreachable",
      "IPv4 packet with an unexpired source route option: ICMPv4 source "
      "route failed sent back (RFC 7915 §4.1)"},
+    {"reply-pool4-exhausted",
+     "No free pool4 transport address for a new BIB entry: ICMPv6 "
+     "destination unreachable (code 3) sent back (RFC 6146 §3.5.1.1)"},
     {"drop-unknown-instance", "Packet for a translator instance that does not exist"},
     {"drop-truncated", "Packet shorter than its own headers say"},
     {"drop-bad-header",
@@ -65,8 +68,20 @@ constexpr std::array<CounterInfo, NAT64_C_N> kCounters = {{
     {"drop-no-router-addr", "An ICMP error was due but router-ipv4/router-ipv6 is not set"},
     {"drop-icmpv6-info", "ICMPv6 informational message dropped by drop-icmpv6-info"},
     {"drop-no-state",
-     "Needs stateful translation (pool4 BIB/session), not available for this "
-     "packet"},
+     "Needs stateful translation but is not TCP, UDP or ICMP echo, or its "
+     "protocol has no pool4 entry"},
+    {"drop-no-bib",
+     "IPv4 packet to a pool4 transport address that no BIB entry holds "
+     "(RFC 6146 §3.5.1.1, §3.5.2.2)"},
+    {"drop-filtered",
+     "Refused by the filtering policy: address-dependent-filtering or "
+     "drop-externally-initiated-tcp (RFC 6146 §3.5)"},
+    {"drop-tcp-no-session", "TCP segment other than a SYN with no session (RFC 6146 §3.5.2.2)"},
+    {"drop-session-limit", "A new session would exceed max-sessions"},
+    {"drop-source-limit", "A new session would exceed max-sessions-per-source for its IPv6 source"},
+    {"drop-stateful-fragment",
+     "Fragment that needs a stateful mapping: the translator does not "
+     "reassemble, and only unfragmented packets carry the ports"},
     {"drop-hairpin-off", "Would hairpin back to IPv6 but eam-hairpin-mode is off"},
     {"drop-not-ip", "Not an IPv4 or IPv6 packet"},
 }};

@@ -41,6 +41,10 @@ inline void wr32(uint8_t *p, uint32_t v) noexcept {
 inline uint32_t ipv4_mask(unsigned len) noexcept {
     return len == 0 ? 0 : ~uint32_t{0} << (32 - len);
 }
+// True if host-order 'a' lies in the prefix 'addr'/'len'.
+inline bool ipv4_in_prefix(uint32_t addr, unsigned len, uint32_t a) noexcept {
+    return ((a ^ addr) & ipv4_mask(len)) == 0;
+}
 // The top 'len' bits (0..64) of a 64-bit half.
 inline uint64_t top_bits64(unsigned len) noexcept {
     return len == 0 ? 0 : ~uint64_t{0} << (64 - len);

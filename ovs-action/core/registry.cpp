@@ -44,6 +44,22 @@ void Registry::set(InstanceConfig cfg) {
     publish(t.release());
 }
 
+bool Registry::visit(uint32_t id, const std::function<void(Instance &)> &fn) {
+    std::lock_guard lock(mu_);
+    Instance *inst = find(id);
+    if (!inst) return false;
+    fn(*inst);
+    return true;
+}
+
+void Registry::visit_all(const std::function<void(Instance &)> &fn) {
+    std::lock_guard lock(mu_);
+    const Table *t = table_.load(std::memory_order_acquire);
+    if (!t) return;
+    for (const auto &e : *t)
+        fn(*e.second);
+}
+
 bool Registry::del(uint32_t id) {
     std::lock_guard lock(mu_);
     Instance *victim = find(id);

@@ -35,6 +35,12 @@ class Registry {
     // (nothing changes) on failure.  False if there is no such instance.
     bool edit(uint32_t id, const std::function<void(InstanceConfig &)> &fn);
 
+    // Calls fn(instance) under the registry lock, so the instance cannot be
+    // deleted meanwhile.  False if there is no such instance.
+    bool visit(uint32_t id, const std::function<void(Instance &)> &fn);
+    // Same for every instance.
+    void visit_all(const std::function<void(Instance &)> &fn);
+
     // Copies of the configurations (all, or one), for show.
     std::vector<InstanceConfig> configs() const;
     std::optional<InstanceConfig> config(uint32_t id) const;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "packet.hpp"
 #include "rfc6052.hpp"
 
 namespace nat64 {
@@ -25,6 +26,11 @@ Snapshot::Snapshot(InstanceConfig c)
             if (ipv6_in_prefix(a, b.addr.b.data())) eamt_overlaps_pool6 = true;
         }
     }
+    for (const auto &e : cfg.pool4) {
+        pool4_protos |= static_cast<uint8_t>((e.tcp ? 1u << unsigned(Protocol::tcp) : 0u) |
+                                             (e.udp ? 1u << unsigned(Protocol::udp) : 0u) |
+                                             (e.icmp ? 1u << unsigned(Protocol::icmp) : 0u));
+    }
     if (cfg.pool6791v4) {
         pool6791_first = cfg.pool6791v4->addr;
         // A /0 would be 2^32 addresses; the range is only used modulo its
@@ -32,6 +38,13 @@ Snapshot::Snapshot(InstanceConfig c)
         pool6791_count =
             cfg.pool6791v4->len == 0 ? 0xffffffffu : (1u << (32 - cfg.pool6791v4->len));
     }
+}
+
+bool Snapshot::pool4_has_addr(uint32_t a4) const noexcept {
+    for (const auto &e : cfg.pool4) {
+        if (ipv4_in_prefix(e.prefix.addr, e.prefix.len, a4)) return true;
+    }
+    return false;
 }
 
 }  // namespace nat64

@@ -22,6 +22,11 @@ struct Snapshot {
     uint32_t pool6791_first = 0;
     uint32_t pool6791_count = 0;
     bool has_pool4 = false;
+    // Bit (1 << Protocol) set if some pool4 entry carries the protocol.
+    uint8_t pool4_protos = 0;
+    // True if 'a4' is an address of some pool4 entry (any protocol):
+    // IPv4 traffic to it is the stateful translator's (RFC 6146 §3.5).
+    bool pool4_has_addr(uint32_t a4) const noexcept;
     // Span of the EAMT's IPv4 side: a cheap pre-check before the hairpin
     // lookup every pool6 destination would otherwise pay.
     uint32_t eamt4_lo = 1, eamt4_hi = 0;

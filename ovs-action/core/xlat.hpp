@@ -10,18 +10,28 @@
 #include "packet.hpp"
 #include "rfc6052.hpp"
 #include "snapshot.hpp"
+#include "state.hpp"
 
 namespace nat64 {
 
+// What a burst shares: the instance's stateful tables (null without
+// pool4), the caller's clock and whether this is a dry run.
+struct Burst {
+    State *state;
+    uint64_t now;
+    bool dry;
+};
+
+// Prefetches the session-table lines a burst will probably need
+// (state_prefetch.cpp).
+void prefetch_state(const Snapshot &s, const State &st, const nat64_pkt *pkts, size_t n) noexcept;
+
 // Direction entry points (xlat_6to4.cpp, xlat_4to6.cpp).  Each fills
 // p.verdict/reason/family/hdr/consumed/tail_len/frag_size.
-void xlat_6to4(const Snapshot &s, nat64_pkt &p) noexcept;
-void xlat_4to6(const Snapshot &s, nat64_pkt &p) noexcept;
+void xlat_6to4(const Snapshot &s, const Burst &b, nat64_pkt &p) noexcept;
+void xlat_4to6(const Snapshot &s, const Burst &b, nat64_pkt &p) noexcept;
 
 // --- Results -------------------------------------------------------------
-
-// "No drop reason": what the parse and map helpers return on success.
-constexpr nat64_counter kOk = NAT64_C_N;
 
 inline void set_drop(nat64_pkt &p, nat64_counter reason) noexcept {
     p.verdict = NAT64_DROP;

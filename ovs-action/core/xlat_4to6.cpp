@@ -49,12 +49,14 @@ inline uint32_t l4_copy_len(uint8_t proto_nr) {
 // travelled from the VNet to the IPv4 side: source is a VNet address
 // (EAMT), destination a peer.  Returns bytes written or 0 with 'why'.
 uint32_t translate_inner(const Snapshot &s, const uint8_t *in, uint32_t avail, uint8_t *o,
-                         uint32_t room, nat64_counter &why) {
+                         uint32_t room, const Mapped6 *nat, nat64_counter &why) {
     V4Info v;
     why = parse_ipv4(in, avail, true, v);
     if (why != kOk) return 0;
     uint8_t src6[16], dst6[16];
-    if (!map4to6_local(s, rd32(in + 12), src6) || map4to6_peer(s, rd32(in + 16), dst6) != kOk) {
+    if (nat) std::memcpy(src6, nat->addr6, 16);  // stateful: the session's host
+    if ((!nat && !map4to6_local(s, rd32(in + 12), src6)) ||
+        map4to6_peer(s, rd32(in + 16), dst6) != kOk) {
         why = NAT64_C_DROP_ICMP_INNER;
         return 0;
     }
@@ -78,6 +80,18 @@ uint32_t translate_inner(const Snapshot &s, const uint8_t *in, uint32_t avail, u
     if (first) {
         uint32_t old_sum = sum_v4_addrs(rd32(in + 12), rd32(in + 16));
         uint32_t new_sum = sum_v6_addrs(src6, dst6);
+        // Stateful: the quoted packet left from the pool4 port (or ICMP
+        // identifier) that stands for the VNet host's.
+        uint32_t id_old = 0, id_new = 0;
+        if (nat && (v.proto == proto::TCP || v.proto == proto::UDP) && l4n >= 2) {
+            old_sum += rd16(l4);
+            wr16(l4, nat->port6);
+            new_sum += nat->port6;
+        } else if (nat && v.proto == proto::ICMP && l4n >= 6) {
+            id_old = rd16(l4 + 4);
+            wr16(l4 + 4, nat->port6);
+            id_new = nat->port6;
+        }
         if (v.proto == proto::TCP && l4n >= 18) {
             wr16(l4 + 16, csum_update(rd16(l4 + 16), old_sum, new_sum));
         } else if (v.proto == proto::UDP && l4n >= 8 && rd16(l4 + 6) != 0) {
@@ -90,10 +104,10 @@ uint32_t translate_inner(const Snapshot &s, const uint8_t *in, uint32_t avail, u
                 return 0;
             }
             uint32_t ulen = v.total - v.ihl;
-            uint32_t old_part = rd16(l4);
+            uint32_t old_part = rd16(l4) + id_old;
             l4[0] = m.type;
             l4[1] = m.code;
-            uint32_t new_part = rd16(l4) + new_sum + ulen + proto::ICMPV6;
+            uint32_t new_part = rd16(l4) + new_sum + ulen + proto::ICMPV6 + id_new;
             wr16(l4 + 2, csum_update(rd16(l4 + 2), old_part, new_part));
         }
     }
@@ -102,7 +116,7 @@ uint32_t translate_inner(const Snapshot &s, const uint8_t *in, uint32_t avail, u
 
 // §4.2 + §4.3: an ICMPv4 error becomes an ICMPv6 error, rebuilt whole.
 void translate_icmp4_error(const Snapshot &s, nat64_pkt &p, const V4Info &v, const uint8_t *src6,
-                           const uint8_t *dst6) {
+                           const uint8_t *dst6, const Mapped6 *nat) {
     const uint8_t *in = p.l3;
     const uint8_t *icmp = in + v.ihl;
     uint32_t icmp_len = v.total - v.ihl;
@@ -158,7 +172,7 @@ void translate_icmp4_error(const Snapshot &s, nat64_pkt &p, const V4Info &v, con
 
     uint32_t room = ICMPV6_ERROR_MAX - IPV6_HDR - ICMP_HDR;
     nat64_counter why;
-    uint32_t n = translate_inner(s, inner, inner_avail, oicmp + ICMP_HDR, room, why);
+    uint32_t n = translate_inner(s, inner, inner_avail, oicmp + ICMP_HDR, room, nat, why);
     if (n == 0) return set_drop(p, why);
     uint32_t body = n;
     if (rfc4884 && out_has_length) {
@@ -187,9 +201,70 @@ uint16_t udp_checksum6(const uint8_t *src6, const uint8_t *dst6, const uint8_t *
     return c == 0 ? 0xffff : c;
 }
 
+// --- Stateful NAT64 (RFC 6146) --------------------------------------------
+
+// §3.4: the tuple of a packet from the IPv4 side to a pool4 address.
+nat64_counter flow_of4(const uint8_t *in, const V4Info &v, Flow4 &f) {
+    if (v.is_fragment()) return NAT64_C_DROP_STATEFUL_FRAGMENT;
+    const uint8_t *l4 = in + v.ihl;
+    const uint32_t l4n = v.total - v.ihl;
+    f.remote4 = rd32(in + 12);
+    f.addr4 = rd32(in + 16);
+    f.tcp_flags = 0;
+    switch (v.proto) {
+        case proto::TCP:
+            if (l4n < 20) return NAT64_C_DROP_TRUNCATED;
+            f.proto = Protocol::tcp;
+            f.rport = rd16(l4);
+            f.port4 = rd16(l4 + 2);
+            f.tcp_flags = l4[13] & (tcp_flag::FIN | tcp_flag::SYN | tcp_flag::RST);
+            return kOk;
+        case proto::UDP:
+            if (l4n < 8) return NAT64_C_DROP_TRUNCATED;
+            f.proto = Protocol::udp;
+            f.rport = rd16(l4);
+            f.port4 = rd16(l4 + 2);
+            return kOk;
+        case proto::ICMP:
+            if (l4n < 8) return NAT64_C_DROP_TRUNCATED;
+            // §3.5.3: echo request/reply, keyed by the identifier.
+            if (l4[0] != 0 && l4[0] != 8) return NAT64_C_DROP_ICMP_TYPE;
+            f.proto = Protocol::icmp;
+            f.rport = 0;
+            f.port4 = rd16(l4 + 4);
+            return kOk;
+        default:
+            return NAT64_C_DROP_NO_STATE;
+    }
+}
+
+// An ICMPv4 error to a pool4 address quotes a packet that left through a
+// session; the session names the VNet host it is for (RFC 6146 §3.5).
+bool stateful_error_dest(const Burst &b, const uint8_t *in, const V4Info &v, Mapped6 &nat) {
+    const uint32_t off = v.ihl + ICMP_HDR;
+    if (off >= v.total) return false;
+    const uint8_t *inner = in + off;
+    V4Info iv;
+    if (parse_ipv4(inner, v.total - off, true, iv) != kOk || iv.frag_off != 0) return false;
+    const uint8_t *l4 = inner + iv.ihl;
+    const uint32_t l4n = iv.avail - iv.ihl;
+    Flow4 f{rd32(inner + 16), 0, rd32(inner + 12), 0, Protocol::tcp, 0};
+    if ((iv.proto == proto::TCP || iv.proto == proto::UDP) && l4n >= 4) {
+        f.proto = iv.proto == proto::TCP ? Protocol::tcp : Protocol::udp;
+        f.port4 = rd16(l4);
+        f.rport = rd16(l4 + 2);
+    } else if (iv.proto == proto::ICMP && l4n >= 6 && (l4[0] == 0 || l4[0] == 8)) {
+        f.proto = Protocol::icmp;
+        f.port4 = rd16(l4 + 4);
+    } else {
+        return false;
+    }
+    return b.state->lookup4(f, b.now, nat);
+}
+
 }  // namespace
 
-void xlat_4to6(const Snapshot &s, nat64_pkt &p) noexcept {
+void xlat_4to6(const Snapshot &s, const Burst &b, nat64_pkt &p) noexcept {
     const uint8_t *in = p.l3;
     V4Info v;
     nat64_counter why = parse_ipv4(in, p.len, false, v);
@@ -221,8 +296,13 @@ void xlat_4to6(const Snapshot &s, nat64_pkt &p) noexcept {
     // Destination: only what the EAMT maps explicitly (pool4/BIB in
     // stateful mode).
     uint8_t dst6[16];
+    Mapped6 nat;  // stateful: the VNet host and its port
+    const Mapped6 *natp = nullptr;
+    bool stateful = false;  // mapped through the session table below
     if (!map4to6_local(s, dst4, dst6)) {
-        return set_drop(p, s.has_pool4 ? NAT64_C_DROP_NO_STATE : NAT64_C_DROP_DST_UNTRANSLATABLE);
+        if (!s.pool4_has_addr(dst4)) return set_drop(p, NAT64_C_DROP_DST_UNTRANSLATABLE);
+        if (!b.state) return set_drop(p, NAT64_C_DROP_NO_STATE);
+        stateful = true;
     }
     // Source: EAMT, else pool6 (RFC 6052).
     uint8_t src6[16];
@@ -238,11 +318,29 @@ void xlat_4to6(const Snapshot &s, nat64_pkt &p) noexcept {
         return reply_icmp4(s, p, v.total, 11, 0, 0, NAT64_C_REPLY_HOP_LIMIT);
     }
 
+    if (stateful) {
+        if (icmp_error) {
+            if (!stateful_error_dest(b, in, v, nat)) return set_drop(p, NAT64_C_DROP_NO_BIB);
+        } else {
+            // RFC 6146 §3.4-§3.5: tuple, filtering, session.
+            Flow4 f;
+            why = flow_of4(in, v, f);
+            if (why != kOk) return set_drop(p, why);
+            if (f.proto == Protocol::udp && rd16(in + v.ihl + 6) == 0 &&
+                !s.cfg.amend_udp_checksum_zero)
+                return set_drop(p, NAT64_C_DROP_UDP_CHECKSUM_ZERO);
+            why = b.state->inbound(s.cfg, f, b.now, b.dry, nat);
+            if (why != kOk) return set_drop(p, why);
+        }
+        std::memcpy(dst6, nat.addr6, 16);
+        natp = &nat;
+    }
+
     if (icmp_error) {
         // The first fragment of an error: its checksum covers the whole
         // message, which is not here (as for any fragmented ICMP below).
         if (v.mf) return set_drop(p, NAT64_C_DROP_ICMP_FRAGMENT);
-        return translate_icmp4_error(s, p, v, src6, dst6);
+        return translate_icmp4_error(s, p, v, src6, dst6, natp);
     }
 
     const uint32_t payload4 = v.total - v.ihl;
@@ -272,15 +370,30 @@ void xlat_4to6(const Snapshot &s, nat64_pkt &p) noexcept {
             if (v.is_fragment()) return set_drop(p, NAT64_C_DROP_ICMP_FRAGMENT);
             IcmpMapping m = icmp4_to_icmp6(l4[0], l4[1]);
             if (m.kind != IcmpKind::info) return set_drop(p, NAT64_C_DROP_ICMP_TYPE);
-            // ICMPv6 adds the pseudo-header (RFC 4443 §2.3).
+            // ICMPv6 adds the pseudo-header (RFC 4443 §2.3); stateful, the
+            // identifier goes back to the VNet host's (§3.5.3).
             uint32_t old_part = rd16(l4);
             l4[0] = m.type;
             l4[1] = m.code;
             uint32_t new_part = rd16(l4) + new_sum + payload4 + proto::ICMPV6;
+            if (stateful) {
+                old_part += rd16(l4 + 4);
+                wr16(l4 + 4, nat.port6);
+                new_part += nat.port6;
+            }
             wr16(l4 + 2, csum_update(rd16(l4 + 2), old_part, new_part));
-        } else if (v.proto == proto::TCP) {
-            wr16(l4 + 16, csum_update(rd16(l4 + 16), old_sum, new_sum));
-        } else if (v.proto == proto::UDP) {
+        } else {
+            if (stateful) {
+                // §3.6: the destination port becomes the VNet host's.
+                old_sum += rd16(l4 + 2);
+                wr16(l4 + 2, nat.port6);
+                new_sum += nat.port6;
+            }
+            if (v.proto == proto::TCP) {
+                wr16(l4 + 16, csum_update(rd16(l4 + 16), old_sum, new_sum));
+            }
+        }
+        if (v.proto == proto::UDP) {
             uint16_t c = rd16(l4 + 6);
             if (c == 0) {
                 // §4.5: IPv6 requires UDP checksums.  Computable only when
@@ -288,7 +401,14 @@ void xlat_4to6(const Snapshot &s, nat64_pkt &p) noexcept {
                 if (v.is_fragment() || !s.cfg.amend_udp_checksum_zero) {
                     return set_drop(p, NAT64_C_DROP_UDP_CHECKSUM_ZERO);
                 }
-                wr16(l4 + 6, udp_checksum6(src6, dst6, in + v.ihl, payload4));
+                // Summed over the datagram as received; the port change
+                // (stateful) is folded in after.
+                c = udp_checksum6(src6, dst6, in + v.ihl, payload4);
+                if (stateful) {
+                    c = csum_update(c, rd16(in + v.ihl + 2), nat.port6);
+                    if (c == 0) c = 0xffff;
+                }
+                wr16(l4 + 6, c);
             } else {
                 c = csum_update(c, old_sum, new_sum);
                 wr16(l4 + 6, c == 0 ? 0xffff : c);

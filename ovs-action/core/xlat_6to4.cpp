@@ -91,13 +91,15 @@ inline uint32_t l4_copy_len(uint8_t proto_nr) {
 // IPv4 side to the VNet: its source is a peer address, its destination a
 // VNet address.
 uint32_t translate_inner(const Snapshot &s, const uint8_t *in, uint32_t avail, uint8_t *o,
-                         uint32_t room, nat64_counter &why) {
+                         uint32_t room, const Mapped4 *nat, nat64_counter &why) {
     V6Info v;
     why = parse_ipv6(in, avail, true, v);
     if (why != kOk) return 0;
     uint32_t src4 = 0, dst4 = 0;
     bool via_pool6;
-    if (map6to4_peer(s, in + 8, src4, via_pool6) != kOk || !map6to4_local(s, in + 24, dst4)) {
+    if (nat) dst4 = nat->addr4;  // stateful: the session's pool4 side
+    if (map6to4_peer(s, in + 8, src4, via_pool6) != kOk ||
+        (!nat && !map6to4_local(s, in + 24, dst4))) {
         why = NAT64_C_DROP_ICMP_INNER;
         return 0;
     }
@@ -123,6 +125,15 @@ uint32_t translate_inner(const Snapshot &s, const uint8_t *in, uint32_t avail, u
     if (first) {
         uint32_t old_sum = sum_v6_addrs(in + 8, in + 24);
         uint32_t new_sum = sum_v4_addrs(src4, dst4);
+        // Stateful: the quoted packet went to the VNet host's port, which
+        // the IPv4 side knew as the pool4 port (or ICMP identifier).
+        const uint32_t port_at = v.proto == proto::ICMPV6 ? 4 : 2;
+        if (nat && (v.proto == proto::TCP || v.proto == proto::UDP || v.proto == proto::ICMPV6) &&
+            l4n >= port_at + 2) {
+            old_sum += rd16(l4 + port_at);
+            wr16(l4 + port_at, nat->port4);
+            new_sum += nat->port4;
+        }
         if ((v.proto == proto::TCP && l4n >= 18) || (v.proto == proto::UDP && l4n >= 8)) {
             // A quoted UDP zero checksum stays zero: nothing to update.
             update_l4_checksum(v.proto, l4, old_sum, new_sum);
@@ -132,12 +143,14 @@ uint32_t translate_inner(const Snapshot &s, const uint8_t *in, uint32_t avail, u
                 why = NAT64_C_DROP_ICMP_INNER;
                 return 0;
             }
-            // Quoted echo: new type and no pseudo-header in ICMPv4.
+            // Quoted echo: new type and no pseudo-header in ICMPv4 (the
+            // identifier change, if any, is in the two sums).
             uint32_t ulen = v.l3len - v.l4_off;
             uint32_t old_part = old_sum + ulen + proto::ICMPV6 + rd16(l4);
             l4[0] = m.type;
             l4[1] = m.code;
-            uint16_t c = csum_update(rd16(l4 + 2), old_part, rd16(l4));
+            uint32_t new_part = rd16(l4) + (new_sum - sum_v4_addrs(src4, dst4));
+            uint16_t c = csum_update(rd16(l4 + 2), old_part, new_part);
             if (c == 0 && icmp_all_zero(l4, l4 + ICMP_HDR, l4n >= ICMP_HDR ? l4n - ICMP_HDR : 0)) {
                 c = 0xffff;  // as above (RFC 1624 §3)
             }
@@ -150,7 +163,7 @@ uint32_t translate_inner(const Snapshot &s, const uint8_t *in, uint32_t avail, u
 // §5.2 + §5.3: an ICMPv6 error becomes an ICMPv4 error, rebuilt whole in
 // p.hdr.  'src4'/'dst4' are the translated outer addresses.
 void translate_icmp6_error(const Snapshot &s, nat64_pkt &p, const V6Info &v, uint32_t src4,
-                           uint32_t dst4) {
+                           uint32_t dst4, const Mapped4 *nat) {
     const uint8_t *in = p.l3;
     const uint8_t *icmp = in + v.l4_off;
     uint32_t icmp_len = v.l3len - v.l4_off;
@@ -200,7 +213,7 @@ void translate_icmp6_error(const Snapshot &s, nat64_pkt &p, const V6Info &v, uin
 
     uint32_t room = ICMPV4_ERROR_MAX - IPV4_HDR - ICMP_HDR;
     nat64_counter why;
-    uint32_t n = translate_inner(s, inner, inner_avail, oicmp + ICMP_HDR, room, why);
+    uint32_t n = translate_inner(s, inner, inner_avail, oicmp + ICMP_HDR, room, nat, why);
     if (n == 0) return set_drop(p, why);
     uint32_t body = n;
     if (rfc4884) body = rfc4884_append(oicmp + ICMP_HDR, n, 4, ext, ext_len, room, oicmp[5]);
@@ -318,9 +331,138 @@ void hairpin(const Snapshot &s, nat64_pkt &p, const V6Info &v, uint32_t src4, ui
     p.tail_len = v.l3len - lead;
 }
 
+// --- Stateful NAT64 (RFC 6146) --------------------------------------------
+
+// §3.4: the tuple of a packet from the VNet, its destination already in
+// IPv4 form.  Only unfragmented TCP, UDP and ICMPv6 echo have one here.
+nat64_counter flow_of6(const uint8_t *in, const V6Info &v, uint32_t dst4, Flow6 &f) {
+    // Fragments would need reassembly to find their ports.
+    if (v.frag) return NAT64_C_DROP_STATEFUL_FRAGMENT;
+    const uint8_t *l4 = in + v.l4_off;
+    const uint32_t l4n = v.l3len - v.l4_off;
+    f.addr6 = in + 8;
+    f.remote4 = dst4;
+    f.tcp_flags = 0;
+    switch (v.proto) {
+        case proto::TCP:
+            if (l4n < 20) return NAT64_C_DROP_TRUNCATED;
+            f.proto = Protocol::tcp;
+            f.port6 = rd16(l4);
+            f.rport = rd16(l4 + 2);
+            f.tcp_flags = l4[13] & (tcp_flag::FIN | tcp_flag::SYN | tcp_flag::RST);
+            return kOk;
+        case proto::UDP:
+            if (l4n < 8) return NAT64_C_DROP_TRUNCATED;
+            f.proto = Protocol::udp;
+            f.port6 = rd16(l4);
+            f.rport = rd16(l4 + 2);
+            return kOk;
+        case proto::ICMPV6:
+            if (l4n < 8) return NAT64_C_DROP_TRUNCATED;
+            // §3.5.3: ICMP query sessions are keyed by the identifier.
+            // Other informational messages (ND, MLD) stay in the VNet.
+            if (l4[0] != 128 && l4[0] != 129) return NAT64_C_DROP_SRC_UNTRANSLATABLE;
+            f.proto = Protocol::icmp;
+            f.port6 = rd16(l4 + 4);
+            f.rport = 0;
+            return kOk;
+        default:
+            return NAT64_C_DROP_NO_STATE;
+    }
+}
+
+// §3.5 for an ICMPv6 error from the VNet: the packet it quotes came in
+// through a session (from the IPv4 side to the VNet host); that session
+// says which pool4 transport address the IPv4 side knows.  False if there
+// is none.
+bool stateful_error_source(const Snapshot &s, const Burst &b, const uint8_t *in, const V6Info &v,
+                           Mapped4 &nat) {
+    const uint32_t off = v.l4_off + ICMP_HDR;
+    if (off >= v.l3len) return false;
+    const uint8_t *inner = in + off;
+    V6Info iv;
+    if (parse_ipv6(inner, v.l3len - off, true, iv) != kOk || !iv.first()) return false;
+    uint32_t remote4;
+    bool via_pool6;
+    if (map6to4_peer(s, inner + 8, remote4, via_pool6) != kOk) return false;
+    const uint8_t *l4 = inner + iv.l4_off;
+    const uint32_t l4n = iv.avail - iv.l4_off;
+    Flow6 f{inner + 24, 0, remote4, 0, Protocol::tcp, 0};
+    if ((iv.proto == proto::TCP || iv.proto == proto::UDP) && l4n >= 4) {
+        f.proto = iv.proto == proto::TCP ? Protocol::tcp : Protocol::udp;
+        f.rport = rd16(l4);
+        f.port6 = rd16(l4 + 2);
+    } else if (iv.proto == proto::ICMPV6 && l4n >= 6 && (l4[0] == 128 || l4[0] == 129)) {
+        f.proto = Protocol::icmp;
+        f.port6 = rd16(l4 + 4);
+    } else {
+        return false;
+    }
+    return b.state->lookup6(f, b.now, nat);
+}
+
+// §3.8 hairpinning: a VNet host talks to a pool4 transport address, i.e.
+// to another VNet host through its BIB entry.  The packet is translated out
+// (new source transport address from pool4) and straight back in (the BIB
+// gives the destination), so it never leaves IPv6; the hop limit drops by
+// one, as for one router.
+void stateful_hairpin(const Snapshot &s, const Burst &b, nat64_pkt &p, const V6Info &v,
+                      const Flow6 &f) {
+    Mapped4 out4;
+    nat64_counter why = b.state->outbound(s.cfg, f, b.now, b.dry, out4);
+    if (why == NAT64_C_REPLY_POOL4_EXHAUSTED)
+        return reply_icmp6(s, p, v.l3len, 1, 3, 0, NAT64_C_REPLY_POOL4_EXHAUSTED);
+    if (why != kOk) return set_drop(p, why);
+    const bool icmp = f.proto == Protocol::icmp;
+    // The packet as it would arrive from the IPv4 side: from the pool4
+    // transport address just found, to the one it was sent to.
+    Flow4 g{out4.addr4, icmp ? uint16_t{0} : out4.port4,
+            f.remote4,  icmp ? out4.port4 : f.rport,
+            f.proto,    f.tcp_flags};
+    Mapped6 in6;
+    why = b.state->inbound(s.cfg, g, b.now, b.dry, in6);
+    if (why != kOk) return set_drop(p, why);
+    uint8_t src6[16];
+    why = map4to6_peer(s, out4.addr4, src6);
+    if (why != kOk) return set_drop(p, why);
+
+    const uint8_t *in = p.l3;
+    const uint32_t copy = l4_copy_len(v.proto);
+    const uint32_t lead = v.l4_off + copy;
+    if (lead > v.l3len) return set_drop(p, NAT64_C_DROP_TRUNCATED);
+    if (lead > NAT64_HDR_MAX) return set_drop(p, NAT64_C_DROP_EXT_HEADER);
+    uint8_t *o = p.hdr;
+    std::memcpy(o, in, lead);
+    std::memcpy(o + 8, src6, 16);
+    std::memcpy(o + 24, in6.addr6, 16);
+    o[7] = static_cast<uint8_t>(in[7] - 1);
+    uint8_t *l4 = o + v.l4_off;
+    uint32_t old_sum = sum_v6_addrs(in + 8, in + 24);
+    uint32_t new_sum = sum_v6_addrs(src6, in6.addr6);
+    if (icmp) {
+        old_sum += rd16(l4 + 4);
+        wr16(l4 + 4, in6.port6);  // the identifier the destination host knows
+        new_sum += in6.port6;
+        wr16(l4 + 2, csum_update(rd16(l4 + 2), old_sum, new_sum));
+    } else {
+        old_sum += rd16(l4) + rd16(l4 + 2);
+        wr16(l4, out4.port4);
+        wr16(l4 + 2, in6.port6);
+        new_sum += uint32_t{out4.port4} + in6.port6;
+        if (!update_l4_checksum(v.proto, l4, old_sum, new_sum))
+            return set_drop(p, NAT64_C_DROP_UDP_CHECKSUM_ZERO);
+    }
+    p.verdict = NAT64_TRANSLATED;
+    p.reason = NAT64_C_HAIRPINNED;
+    p.family = 6;
+    p.hdr_len = static_cast<uint16_t>(lead);
+    p.consumed = lead;
+    p.tail_len = v.l3len - lead;
+}
+
 }  // namespace
 
-void xlat_6to4(const Snapshot &s, nat64_pkt &p) noexcept {
+void xlat_6to4(const Snapshot &s, const Burst &b, nat64_pkt &p) noexcept {
     const uint8_t *in = p.l3;
     V6Info v;
     nat64_counter why = parse_ipv6(in, p.len, false, v);
@@ -348,11 +490,24 @@ void xlat_6to4(const Snapshot &s, nat64_pkt &p) noexcept {
     // RFC 6791 address.  Otherwise the VNet host needs stateful NAT64 or
     // has no business talking to IPv4.
     uint32_t src4;
+    Mapped4 nat;  // stateful: the pool4 transport address
+    const Mapped4 *natp = nullptr;
+    bool stateful = false;  // mapped through the session table below
     if (!map6to4_local(s, in + 8, src4)) {
         if (icmp_error) {
-            if (!rfc6791_source(s, in + 8, src4)) return set_drop(p, NAT64_C_DROP_NO_ROUTER_ADDR);
+            // An error about a packet that came in through a session leaves
+            // from that session's pool4 address (RFC 6146 §3.5); others,
+            // from routers with no mapping, from an RFC 6791 address.
+            if (b.state && stateful_error_source(s, b, in, v, nat)) {
+                src4 = nat.addr4;
+                natp = &nat;
+            } else if (!rfc6791_source(s, in + 8, src4)) {
+                return set_drop(p, NAT64_C_DROP_NO_ROUTER_ADDR);
+            }
         } else if (s.has_pool4) {
-            return set_drop(p, NAT64_C_DROP_NO_STATE);
+            if (!b.state) return set_drop(p, NAT64_C_DROP_NO_STATE);
+            stateful = true;
+            src4 = 0;
         } else if (is_icmp && first && in[v.l4_off] >= 128) {
             // Informational ICMPv6 from an unmapped source (ND, MLD,
             // echo): answering would only add noise.
@@ -371,6 +526,31 @@ void xlat_6to4(const Snapshot &s, nat64_pkt &p) noexcept {
         return reply_icmp6(s, p, v.l3len, 3, 0, 0, NAT64_C_REPLY_HOP_LIMIT);
     }
 
+    if (stateful) {
+        // RFC 6146 §3.4-§3.5: the tuple, then the session (created if the
+        // filtering rules allow), which gives the pool4 transport address.
+        Flow6 f;
+        why = flow_of6(in, v, dst4, f);
+        if (why != kOk) return set_drop(p, why);
+        if (!(s.pool4_protos & (1u << unsigned(f.proto)))) {
+            return set_drop(p, NAT64_C_DROP_NO_STATE);
+        }
+        // Refused anyway further on: decide before any state is created.
+        if (f.proto == Protocol::icmp && s.cfg.drop_icmpv6_info)
+            return set_drop(p, NAT64_C_DROP_ICMPV6_INFO);
+        if (f.proto == Protocol::udp && rd16(in + v.l4_off + 6) == 0)
+            return set_drop(p, NAT64_C_DROP_UDP_CHECKSUM_ZERO);
+        if (via_pool6 && s.pool4_has_addr(dst4)) return stateful_hairpin(s, b, p, v, f);
+        why = b.state->outbound(s.cfg, f, b.now, b.dry, nat);
+        if (why == NAT64_C_REPLY_POOL4_EXHAUSTED) {
+            // §3.5.1.1: destination unreachable, address unreachable.
+            return reply_icmp6(s, p, v.l3len, 1, 3, 0, NAT64_C_REPLY_POOL4_EXHAUSTED);
+        }
+        if (why != kOk) return set_drop(p, why);
+        src4 = nat.addr4;
+        natp = &nat;
+    }
+
     // RFC 7757 §4.2: an IPv4 destination that the EAMT maps back to IPv6.
     if (via_pool6 && dst4 >= s.eamt4_lo && dst4 <= s.eamt4_hi) {
         uint8_t scratch[16];
@@ -386,7 +566,7 @@ void xlat_6to4(const Snapshot &s, nat64_pkt &p) noexcept {
         // First fragment of an error: its checksum covers fragments that
         // are not here (§5.2 cannot be applied without reassembly).
         if (v.frag_mf) return set_drop(p, NAT64_C_DROP_ICMP_FRAGMENT);
-        return translate_icmp6_error(s, p, v, src4, dst4);
+        return translate_icmp6_error(s, p, v, src4, dst4, natp);
     }
 
     const uint32_t payload = v.l3len - v.l4_off;
@@ -408,11 +588,18 @@ void xlat_6to4(const Snapshot &s, nat64_pkt &p) noexcept {
             IcmpMapping m = icmp6_to_icmp4(l4[0], l4[1]);
             if (m.kind != IcmpKind::info) return set_drop(p, NAT64_C_DROP_ICMP_TYPE);
             if (s.cfg.drop_icmpv6_info) return set_drop(p, NAT64_C_DROP_ICMPV6_INFO);
-            // Remove the pseudo-header (ICMPv4 has none) and swap the type.
+            // Remove the pseudo-header (ICMPv4 has none) and swap the type;
+            // stateful, the identifier becomes the pool4 one (§3.5.3).
             uint32_t old_part = old_sum + payload + proto::ICMPV6 + rd16(l4);
             l4[0] = m.type;
             l4[1] = m.code;
-            uint16_t c = csum_update(rd16(l4 + 2), old_part, rd16(l4));
+            uint32_t new_part = rd16(l4);
+            if (stateful) {
+                old_part += rd16(l4 + 4);
+                wr16(l4 + 4, nat.port4);
+                new_part += nat.port4;
+            }
+            uint16_t c = csum_update(rd16(l4 + 2), old_part, new_part);
             // RFC 1624 §3: the update yields 0x0000 both for a message
             // summing to 0xffff (right) and for an all-zero one, whose
             // checksum is 0xffff.  ICMPv4 has no pseudo-header, so an
@@ -420,8 +607,16 @@ void xlat_6to4(const Snapshot &s, nat64_pkt &p) noexcept {
             if (c == 0 && icmp_all_zero(l4, in + v.l4_off + ICMP_HDR, payload - ICMP_HDR))
                 c = 0xffff;
             wr16(l4 + 2, c);
-        } else if (!update_l4_checksum(v.proto, l4, old_sum, new_sum)) {
-            return set_drop(p, NAT64_C_DROP_UDP_CHECKSUM_ZERO);
+        } else {
+            if (stateful) {
+                // §3.6: the source port becomes the BIB's pool4 port.
+                old_sum += rd16(l4);
+                wr16(l4, nat.port4);
+                new_sum += nat.port4;
+            }
+            if (!update_l4_checksum(v.proto, l4, old_sum, new_sum)) {
+                return set_drop(p, NAT64_C_DROP_UDP_CHECKSUM_ZERO);
+            }
         }
     } else if (is_icmp) {
         return set_drop(p, NAT64_C_DROP_ICMP_FRAGMENT);

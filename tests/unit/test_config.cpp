@@ -44,7 +44,8 @@ constexpr std::string_view kDesignExample = R"({
   "max-sessions": 1000000
 })";
 
-// The keys in design.md's order.
+// The keys in design.md's order, then the keys stateful NAT64 added after
+// the design note (canonical order: ovs-action/core/config.cpp kFields).
 const std::vector<std::string> kDesignKeyOrder = {
     "instance",
     "pool6",
@@ -72,6 +73,9 @@ const std::vector<std::string> kDesignKeyOrder = {
     "drop-icmpv6-info",
     "source-icmpv6-errors-better",
     "max-sessions",
+    "max-sessions-per-source",
+    "logging-bib",
+    "logging-session",
 };
 
 const std::vector<std::string> kBooleanKeys = {
@@ -83,6 +87,8 @@ const std::vector<std::string> kBooleanKeys = {
     "drop-externally-initiated-tcp",
     "drop-icmpv6-info",
     "source-icmpv6-errors-better",
+    "logging-bib",
+    "logging-session",
 };
 
 // {"instance": 1, <members>}
@@ -600,6 +606,20 @@ TEST(ConfigBooleans, EachKeySetsItsOwnField) {
         parse(doc(R"("drop-externally-initiated-tcp": true)")).drop_externally_initiated_tcp);
     EXPECT_TRUE(parse(doc(R"("drop-icmpv6-info": true)")).drop_icmpv6_info);
     EXPECT_FALSE(parse(doc(R"("source-icmpv6-errors-better": false)")).source_icmpv6_errors_better);
+    EXPECT_TRUE(parse(doc(R"("logging-bib": true)")).logging_bib);
+    EXPECT_TRUE(parse(doc(R"("logging-session": true)")).logging_session);
+}
+
+TEST(ConfigBooleans, LoggingIsOffByDefaultAndIndependent) {
+    InstanceConfig d = parse(doc());
+    EXPECT_FALSE(d.logging_bib);
+    EXPECT_FALSE(d.logging_session);
+    InstanceConfig b = parse(doc(R"("logging-bib": true)"));
+    EXPECT_TRUE(b.logging_bib);
+    EXPECT_FALSE(b.logging_session);
+    InstanceConfig s = parse(doc(R"("logging-session": true)"));
+    EXPECT_FALSE(s.logging_bib);
+    EXPECT_TRUE(s.logging_session);
 }
 
 TEST(ConfigTos, Is0To255) {
@@ -839,11 +859,66 @@ TEST(Rfc6146Timeouts, UnknownTimerIsNamed) {
     EXPECT_CONFIG_ERROR(doc(R"("timeouts": {"tcp": 7440})"), "/timeouts/tcp", "7440");
 }
 
-TEST(ConfigMaxSessions, IsOneToTwoToTheThirtyTwo) {
+// The session tables are reserved up front for max-sessions, so it is
+// bounded by 2^26 (about 200 bytes of address space per session).
+TEST(ConfigMaxSessions, IsOneToTwoToTheTwentySix) {
     EXPECT_EQ(parse(doc(R"("max-sessions": 1)")).max_sessions, 1u);
-    EXPECT_EQ(parse(doc(R"("max-sessions": 4294967296)")).max_sessions, 4294967296u);
+    EXPECT_EQ(parse(doc(R"("max-sessions": 67108864)")).max_sessions, 67108864u);
+    EXPECT_EQ(parse(doc()).max_sessions, 1000000u);
     EXPECT_CONFIG_ERROR(doc(R"("max-sessions": 0)"), "/max-sessions", "0");
-    EXPECT_CONFIG_ERROR(doc(R"("max-sessions": 4294967297)"), "/max-sessions", "4294967297");
+    EXPECT_CONFIG_ERROR(doc(R"("max-sessions": -1)"), "/max-sessions", "-1");
+    EXPECT_CONFIG_ERROR(doc(R"("max-sessions": 67108865)"), "/max-sessions", "67108865");
+    EXPECT_CONFIG_ERROR(doc(R"("max-sessions": 4294967296)"), "/max-sessions", "4294967296");
+    ConfigError e = config_error(doc(R"("max-sessions": 67108865)"));
+    EXPECT_NE(std::string(e.what()).find("67108864"), std::string::npos) << e.what();
+}
+
+// 0 means no per-source cap (the default); otherwise up to max-sessions'
+// own bound.
+TEST(ConfigMaxSessionsPerSource, IsZeroToTwoToTheTwentySix) {
+    EXPECT_EQ(parse(doc()).max_sessions_per_source, 0u);
+    EXPECT_EQ(parse(doc(R"("max-sessions-per-source": 0)")).max_sessions_per_source, 0u);
+    EXPECT_EQ(parse(doc(R"("max-sessions-per-source": 1)")).max_sessions_per_source, 1u);
+    EXPECT_EQ(parse(doc(R"("max-sessions-per-source": 67108864)")).max_sessions_per_source,
+              67108864u);
+    EXPECT_CONFIG_ERROR(doc(R"("max-sessions-per-source": 67108865)"), "/max-sessions-per-source",
+                        "67108865");
+    EXPECT_CONFIG_ERROR(doc(R"("max-sessions-per-source": -1)"), "/max-sessions-per-source", "-1");
+    EXPECT_CONFIG_ERROR(doc(R"("max-sessions-per-source": 2.5)"), "/max-sessions-per-source",
+                        "2.5");
+    EXPECT_CONFIG_ERROR(doc(R"("max-sessions-per-source": "10")"), "/max-sessions-per-source",
+                        R"("10")");
+    EXPECT_CONFIG_ERROR(doc(R"("max-sessions-per-source": null)"), "/max-sessions-per-source",
+                        "null");
+    InstanceConfig c = parse(doc(R"("max-sessions": 10, "max-sessions-per-source": 3)"));
+    EXPECT_EQ(c.max_sessions, 10u);
+    EXPECT_EQ(c.max_sessions_per_source, 3u);
+    expect_round_trip(c);
+}
+
+// The BIB reserves room for 65536 static entries (state.hpp): a longer
+// list is refused as a whole, naming the list and its length.
+TEST(Rfc6146StaticBib, AtMost65536Entries) {
+    auto entries = [](size_t n) {
+        nlohmann::json list = nlohmann::json::array();
+        for (size_t i = 0; i < n; i++) {
+            // 2001:db8::1#1.. and 192.0.2.0/24 x ports 1000-2999: distinct
+            // on both sides.
+            list.push_back({{"protocol", i % 2 ? "udp" : "tcp"},
+                            {"ipv6", "2001:db8::" + std::to_string(i / 2 / 60000 + 1) + "#" +
+                                         std::to_string(i / 2 % 60000 + 1)},
+                            {"ipv4", "192.0.2." + std::to_string(i / 2 / 2000) + "#" +
+                                         std::to_string(1000 + i / 2 % 2000)}});
+        }
+        return doc(R"("pool4": [{"prefix": "192.0.2.0/24", "ports": "1000-2999",
+                                 "protocols": ["tcp", "udp"]}], "static-bib": )" +
+                   list.dump());
+    };
+    InstanceConfig c = parse(entries(65536));
+    EXPECT_EQ(c.static_bib.size(), 65536u);
+    ConfigError e = config_error(entries(65537));
+    EXPECT_EQ(e.key(), "/static-bib");
+    EXPECT_NE(std::string(e.what()).find("65536"), std::string::npos) << e.what();
 }
 
 // ---------------------------------------------------------------------------
@@ -873,8 +948,13 @@ TEST(ConfigToJson, AbsentOptionalsAreNull) {
 }
 
 TEST(ConfigToJson, DesignExampleComesBackAsWritten) {
-    // The example is already in canonical form, so only whitespace differs.
+    // The example is already in canonical form, so only whitespace differs,
+    // apart from the keys added after the design note, which come back at
+    // the end with their defaults.
     auto expected = nlohmann::ordered_json::parse(kDesignExample);
+    expected["max-sessions-per-source"] = 0;
+    expected["logging-bib"] = false;
+    expected["logging-session"] = false;
     auto got = nlohmann::ordered_json::parse(to_json(parse(kDesignExample)));
     EXPECT_EQ(got, expected) << got.dump(2);
 }
@@ -942,7 +1022,10 @@ class RandomConfig {
                               static_cast<uint32_t>(range(7440, 0xffffffffu)),
                               static_cast<uint32_t>(range(240, 0xffffffffu)),
                               static_cast<uint32_t>(range(1, 0xffffffffu))};
-        c.max_sessions = range(1, uint64_t{1} << 32);
+        c.max_sessions = range(1, uint64_t{1} << 26);
+        c.max_sessions_per_source = coin() ? 0 : range(1, uint64_t{1} << 26);
+        c.logging_bib = coin();
+        c.logging_session = coin();
         return c;
     }
 

@@ -353,6 +353,10 @@ TEST_F(Rfc7915_4_1_Addresses, DestinationWithoutEamtDropped) {
     }
 }
 
+// With pool4 the instance is also a stateful NAT64 (RFC 6146): an IPv4
+// packet to a pool4 address needs a BIB entry (§3.5.1.1: none, no
+// translation); one to an address neither in the EAMT nor in pool4 is not
+// the translator's at all.
 TEST(Rfc7915_4_1_AddressesPool4, DestinationWithoutStateDropped) {
     Topo t;
     TestInstance xl(kId + 4, {{"pool4", {{{"prefix", "192.0.2.2/32"}, {"protocols", {"udp"}}}}}});
@@ -360,7 +364,22 @@ TEST(Rfc7915_4_1_AddressesPool4, DestinationWithoutStateDropped) {
     in.src = t.peer4;
     in.dst = a4("192.0.2.2");
     in.l4 = udp(1, 2, {});
-    EXPECT_TRUE(IsDrop(xl.run(build(in)), NAT64_C_DROP_NO_STATE));
+    EXPECT_TRUE(IsDrop(xl.run(build(in)), NAT64_C_DROP_NO_BIB));
+    // A protocol the pool4 entry does not carry has no BIB entry either.
+    in.proto = ipproto::TCP;
+    in.l4 = tcp(1, 2, 1, 0, 0x02, {});
+    EXPECT_TRUE(IsDrop(xl.run(build(in)), NAT64_C_DROP_NO_BIB));
+    EXPECT_EQ(xl.counter(NAT64_C_DROP_NO_BIB), 2u);
+    // Next to pool4, but not in it (nor in the EAMT).
+    in.dst = a4("192.0.2.3");
+    in.proto = ipproto::UDP;
+    in.l4 = udp(1, 2, {});
+    EXPECT_TRUE(IsDrop(xl.run(build(in)), NAT64_C_DROP_DST_UNTRANSLATABLE));
+    EXPECT_EQ(xl.counter(NAT64_C_DROP_DST_UNTRANSLATABLE), 1u);
+    EXPECT_EQ(xl.counter(NAT64_C_DROP_NO_STATE), 0u);
+    // EAMT destinations are still translated statelessly.
+    in.dst = t.vm4;
+    EXPECT_TRUE(Is(xl.run(build(in)), NAT64_TRANSLATED, NAT64_C_TRANSLATED_4TO6));
 }
 
 // RFC 6890: martian sources never enter the VNet.

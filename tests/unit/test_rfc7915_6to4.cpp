@@ -554,15 +554,42 @@ TEST(Rfc7915_5_1_AddressesPool4, UnmappedSourceNeedsState) {
                                {{{"prefix", "192.0.2.2/32"},
                                  {"ports", "1-3000"},
                                  {"protocols", {"tcp", "udp", "icmp"}}}}}});
+    // A source without EAMT entry is translated statefully (RFC 6146): it
+    // leaves from the pool4 address, with a pool4 port of the same range
+    // class as its own (port 1 is below 1024: RFC 6146 §3.5.1.1).
     V6 in;
     in.src = t.stray6;
     in.dst = t.peer6;
-    in.l4 = udp(1, 2, {});
-    EXPECT_TRUE(IsDrop(xl.run(build(in)), NAT64_C_DROP_NO_STATE));
+    in.l4 = udp(1, 2, pattern(12));
+    Result r = xl.run(build(in));
+    ASSERT_TRUE(Is(r, NAT64_TRANSLATED, NAT64_C_TRANSLATED_6TO4));
+    ASSERT_EQ(r.out.size(), 20u + 8 + 12);
+    EXPECT_EQ(get32(r.out, 12), a4("192.0.2.2"));
+    EXPECT_EQ(get32(r.out, 16), t.peer4);
+    const uint16_t port4 = get16(r.out, 20);
+    EXPECT_GE(port4, 1);
+    EXPECT_LE(port4, 1023);
+    V4 want;
+    want.src = a4("192.0.2.2");
+    want.dst = t.peer4;
+    want.ttl = 63;
+    want.id = get16(r.out, 4);
+    want.l4 = udp(port4, 2, pattern(12));
+    EXPECT_TRUE(SameBytes(r.out, build(want)));
+    EXPECT_EQ(xl.counter(NAT64_C_DROP_NO_STATE), 0u);
+    // Protocols without transport addresses cannot be translated
+    // statefully.
+    V6 gre = in;
+    gre.proto = ipproto::GRE;
+    gre.l4 = pattern(8);
+    EXPECT_TRUE(IsDrop(xl.run(build(gre)), NAT64_C_DROP_NO_STATE));
     EXPECT_EQ(xl.counter(NAT64_C_DROP_NO_STATE), 1u);
-    // EAMT-mapped hosts are still translated statelessly.
+    // EAMT-mapped hosts are still translated statelessly, ports untouched.
     in.src = t.vm6;
-    EXPECT_TRUE(Is(xl.run(build(in)), NAT64_TRANSLATED, NAT64_C_TRANSLATED_6TO4));
+    r = xl.run(build(in));
+    ASSERT_TRUE(Is(r, NAT64_TRANSLATED, NAT64_C_TRANSLATED_6TO4));
+    EXPECT_EQ(get32(r.out, 12), t.vm4);
+    EXPECT_EQ(get16(r.out, 20), 1);
 }
 
 // --- Packet too big (RFC 8201; the translator is the IPv6 path's last hop) ---
