@@ -34,3 +34,24 @@ wait_listen() {
 counter() {
     topo_appctl nat64/stats "$TOPO_INSTANCE" | sed -n "s/^$1: //p"
 }
+
+# --- Stateful NAT64 (stateful_test.sh, flood_test.sh: TOPO_STATEFUL=1) -----
+# json_get KEY: the value of KEY in the JSON object on stdin; nothing if
+# the input is not such an object.  PY is the test's python3.
+json_get() {
+    "${PY:-python3}" -c '
+import json, sys
+try:
+    print(json.load(sys.stdin)[sys.argv[1]])
+except Exception:
+    pass' "$1"
+}
+# state_count FIELD: FIELD of "nat64/session-show ID --count" (capacity,
+# sessions, sessions-tcp, ipv6-sources, sessions-expired, ...).
+state_count() {
+    topo_appctl nat64/session-show "$TOPO_INSTANCE" --count 2>/dev/null | json_get "$1"
+}
+# vswitchd_rss_kb: the resident set size of ovs-vswitchd (VmRSS, kB).
+vswitchd_rss_kb() {
+    awk '$1 == "VmRSS:" { print $2 }' "/proc/$(cat "$TOPO_DIR/ovs-vswitchd.pid")/status"
+}

@@ -17,6 +17,11 @@
 #                                          #   ovs-vswitchd starts
 #   TOPO_HOST_OFFLOAD=1                    # optional: leave the hosts'
 #                                          #   checksum offload and TSO on
+#   TOPO_STATEFUL=1                        # optional: stateful NAT64 with
+#                                          #   pool4 $TOPO_POOL4 instead of
+#                                          #   the EAMT entry
+#   TOPO_INSTANCE_EXTRA='"KEY": VALUE, ...' # optional: more keys for the
+#                                          #   instance document
 #   . tests/e2e/topology.sh
 #   topo_preflight || exit 1               # root, programs, tools
 #   topo_up || exit 1                      # everything below, traps set
@@ -30,6 +35,7 @@
 #   eth0 ------ port6    nat64(instance=1,table=1)       port4 ------ eth0
 #   2001:db8:6::5 |                                            |  203.0.113.10
 #   gw 2001:db8:6::1                                           |  gw 203.0.113.1
+#                 |   (TOPO_STATEFUL: pool4 198.51.100.64)     |
 #                 +--------------------------------------------+  eth1 192.0.2.1
 #                                                           (TOPO_FAR) |
 #                                                 $TOPO_NSFAR eth0 192.0.2.10
@@ -42,6 +48,12 @@
 # - EAMT 2001:db8:6::5/128 <-> 198.51.100.5/32 (RFC 7757): the IPv6 host's
 #   IPv4 address.  Stateless translation needs it for every IPv6 source;
 #   it is also how IPv4 clients reach the IPv6 host.
+# - With TOPO_STATEFUL=1 there is no EAMT entry: the instance is a stateful
+#   NAT64 (RFC 6146) with pool4 $TOPO_POOL4, one address whose ports and
+#   ICMP identifiers 1024-65535 are shared by every IPv6 source, and IPv4
+#   clients reach IPv6 hosts only through static BIB entries (port
+#   forwards).  The address lies in the EAMT range, which the IPv4 host
+#   already routes to the gateway and table 0 already translates.
 # - The virtual gateway (the translator) is 2001:db8:6::1 and 203.0.113.1,
 #   with MAC $TOPO_GW_MAC; these are also router-ipv6/router-ipv4, the
 #   source of the ICMP errors the translator originates.
@@ -97,6 +109,8 @@ TOPO_ATTACH6=${TOPO_ATTACH6:-veth}
 TOPO_ATTACH4=${TOPO_ATTACH4:-veth}
 TOPO_OTHER_CONFIG=${TOPO_OTHER_CONFIG:-}
 TOPO_HOST_OFFLOAD=${TOPO_HOST_OFFLOAD:-0}
+TOPO_STATEFUL=${TOPO_STATEFUL:-0}
+TOPO_INSTANCE_EXTRA=${TOPO_INSTANCE_EXTRA:-}
 
 TOPO_NS6=$TOPO_PREFIX-v6
 TOPO_NS4=$TOPO_PREFIX-v4
@@ -115,6 +129,7 @@ TOPO_GW6=2001:db8:6::1            # its gateway = router-ipv6
 TOPO_NET6=2001:db8:6::/64
 TOPO_H6_AS4=198.51.100.5          # the IPv6 host as IPv4 sees it (EAMT)
 TOPO_EAMT4_NET=198.51.100.0/24    # the VNet's EAMT range, routed to us
+TOPO_POOL4=198.51.100.64          # TOPO_STATEFUL's pool4, in that range
 TOPO_H4=203.0.113.10              # the IPv4-only host
 TOPO_GW4=203.0.113.1              # its gateway = router-ipv4
 TOPO_POOL6=2001:db8:64::/96
@@ -242,17 +257,24 @@ topo_install_traps() {
 }
 
 # topo_instance_json: the translator instance document
-# (docs/reference.md), with TOPO_MTU4/TOPO_MTU6 as the link MTUs.
+# (docs/reference.md), with TOPO_MTU4/TOPO_MTU6 as the link MTUs: the EAMT
+# entry (or with TOPO_STATEFUL=1 pool4), then TOPO_INSTANCE_EXTRA.
 topo_instance_json() {
+    local sources
+    sources=$(printf '"eamt": [{"ipv6": "%s/128", "ipv4": "%s/32"}]' "$TOPO_H6" "$TOPO_H6_AS4")
+    if [[ $TOPO_STATEFUL == 1 ]]; then
+        sources=$(printf '"pool4": [{"prefix": "%s/32", "ports": "1024-65535"}]' "$TOPO_POOL4")
+    fi
     cat <<EOF
 {
   "instance": $TOPO_INSTANCE,
   "pool6": "$TOPO_POOL6",
-  "eamt": [{"ipv6": "$TOPO_H6/128", "ipv4": "$TOPO_H6_AS4/32"}],
+  $sources,
   "router-ipv4": "$TOPO_GW4",
   "router-ipv6": "$TOPO_GW6",
   "ipv4-mtu": $TOPO_MTU4,
-  "ipv6-mtu": $TOPO_MTU6
+  "ipv6-mtu": $TOPO_MTU6${TOPO_INSTANCE_EXTRA:+,
+  $TOPO_INSTANCE_EXTRA}
 }
 EOF
 }
