@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
-"""Conformance vectors for the ovs-nat64 stateless translator (SIIT).
+"""Conformance vectors for the ovs-nat64 translator: stateless (SIIT) and
+stateful (NAT64).
 
 Every case is derived from the RFC texts (RFC 7915, RFC 6052, RFC 7757,
-RFC 4884, RFC 1191/8201, RFC 792/1122/1812/4443 for ICMP generation) and from
+RFC 4884, RFC 1191/8201, RFC 792/1122/1812/4443 for ICMP generation, RFC 6146
+for stateful NAT64) and from
 the implementation choices fixed for ovs-nat64 where the RFCs leave room
 (see README.md).  Expected packets are written by hand with scapy from what
 the RFC says; nothing here runs our translator.
@@ -16,10 +18,11 @@ Usage:
 
 Each case directory holds:
     instance.json   the instance configuration (shared/design.md document)
-    in.pcap         packets fed to `nat64ctl translate`
+    in.pcap         packets fed to `nat64ctl translate` (their timestamps are
+                    the translator's clock)
     expected.pcap   packets it must write, in order
     case.json       {"name", "rfc", "description", "ignore", "expect_verdicts",
-                     "expect_outputs", "linktype"}
+                     "expect_outputs", "linktype"[, "expect_reasons"]}
 
 Python stdlib + scapy (Debian's python3-scapy) only.
 """
@@ -72,11 +75,15 @@ LINKTYPE_RAW = 101  # raw IPv4/IPv6, version from the first nibble
 T0 = 1700000000
 
 
-def write_pcap(path, linktype, packets):
+def write_pcap(path, linktype, packets, times=None):
+    """Packet i is stamped T0 + times[i] seconds (microsecond resolution), or
+    T0 + i without 'times'.  nat64ctl translate runs the translator's clock
+    on these stamps (shared/design.md "Offline translation")."""
     with open(path, "wb") as f:
         f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 262144, linktype))
         for i, p in enumerate(packets):
-            f.write(struct.pack("<IIII", T0 + i, 0, len(p), len(p)))
+            us = round((times[i] if times is not None else i) * 1000000)
+            f.write(struct.pack("<IIII", T0 + us // 1000000, us % 1000000, len(p), len(p)))
             f.write(p)
 
 
@@ -265,25 +272,34 @@ class Case:
         self.name, self.rfc, self.description = name, rfc, " ".join(description.split())
         self.config, self.ignore, self.linktype = config, list(ignore), linktype
         self.inputs, self.expected, self.verdicts, self.outputs = [], [], [], []
+        self.times, self.reasons = [], []
 
-    def _add(self, inp, verdict, outs):
+    def _add(self, inp, verdict, outs, t, reason):
+        # t: seconds after T0 (the pcap timestamp, i.e. the translator's
+        # clock); by default one second per input.  reason: the log's
+        # "reason" to insist on (stateful cases), or None.
+        if t is None:
+            t = len(self.inputs)
+        assert not self.times or t >= self.times[-1], (self.name, t)
         self.inputs.append(B(inp))
         self.verdicts.append(verdict)
+        self.times.append(t)
+        self.reasons.append(reason)
         idx = []
         for o in outs:
             idx.append(len(self.expected))
             self.expected.append(B(o))
         self.outputs.append(idx)
 
-    def translated(self, inp, *outs):
+    def translated(self, inp, *outs, t=None, reason=None):
         assert outs
-        self._add(inp, "translated", outs)
+        self._add(inp, "translated", outs, t, reason)
 
-    def reply(self, inp, out):
-        self._add(inp, "icmp-reply", [out])
+    def reply(self, inp, out, t=None, reason=None):
+        self._add(inp, "icmp-reply", [out], t, reason)
 
-    def dropped(self, inp):
-        self._add(inp, "dropped", [])
+    def dropped(self, inp, t=None, reason=None):
+        self._add(inp, "dropped", [], t, reason)
 
     def write(self, root):
         d = os.path.join(root, self.name)
@@ -291,8 +307,14 @@ class Case:
         with open(os.path.join(d, "instance.json"), "w") as f:
             json.dump(self.config, f, indent=2)
             f.write("\n")
-        write_pcap(os.path.join(d, "in.pcap"), self.linktype, self.inputs)
-        write_pcap(os.path.join(d, "expected.pcap"), self.linktype, self.expected)
+        write_pcap(os.path.join(d, "in.pcap"), self.linktype, self.inputs, self.times)
+        # Outputs carry the time of the input that produced them (the
+        # runner compares bytes only).
+        out_times = [0.0] * len(self.expected)
+        for t, idx in zip(self.times, self.outputs):
+            for j in idx:
+                out_times[j] = t
+        write_pcap(os.path.join(d, "expected.pcap"), self.linktype, self.expected, out_times)
         meta = {
             "name": self.name,
             "rfc": self.rfc,
@@ -302,6 +324,8 @@ class Case:
             "expect_outputs": self.outputs,
             "linktype": self.linktype,
         }
+        if any(r is not None for r in self.reasons):
+            meta["expect_reasons"] = self.reasons
         with open(os.path.join(d, "case.json"), "w") as f:
             json.dump(meta, f, indent=2)
             f.write("\n")
@@ -1608,6 +1632,344 @@ def cases_eamt(r):
 
 
 # ---------------------------------------------------------------------------
+# Stateful NAT64 (RFC 6146)
+#
+# IPv6 hosts outside the EAMT reach pool6 addresses through the session
+# table: their source becomes a pool4 transport address.  Port choice is
+# randomised (RFC 6056 in spirit), so every pool4 here leaves exactly one
+# candidate per protocol: one address, one port (or ICMP identifier).  The
+# pcap timestamps are the translator's clock: each input says when (t, in
+# seconds after T0) it arrives, and the timer cases jump over the RFC 6146
+# §4 minimum lifetimes.  These cases also pin the log's reason, so "dropped
+# because there is no BIB entry" and "dropped by filtering" are told apart.
+
+N6 = "2001:db8:5::10"     # IPv6 hosts without an EAMT entry: stateful
+N6B = "2001:db8:5::11"
+S6 = "2001:db8:5::80"     # IPv6 server published through a static BIB entry
+P4 = "203.0.113.100"      # the pool4 address
+PPORT = 6000              # its one port / ICMP identifier (tcp, udp, icmp)
+SPORT4 = 8080             # static BIB port (TCP), a pool4 entry of its own
+H4B = "198.51.100.21"     # a second IPv4 host (pool6)
+H4B_6 = rfc6052_embed(POOL6, H4B)
+
+STATEFUL = {
+    "pool4": [{"prefix": P4 + "/32", "ports": "%d-%d" % (PPORT, PPORT),
+               "protocols": ["tcp", "udp", "icmp"]}],
+    "static-bib": [],
+    # RFC 6146 §4 minimums: UDP_MIN 2 min, TCP_EST 2 h 4 min, TCP_TRANS 4 min;
+    # ICMP_DEFAULT 60 s.
+    "timeouts": {"udp": 120, "tcp-est": 7440, "tcp-trans": 240, "icmp": 60},
+    "address-dependent-filtering": False,
+    "drop-externally-initiated-tcp": False,
+    "drop-icmpv6-info": False,
+    "max-sessions": 4096,
+    "max-sessions-per-source": 0,
+}
+
+# A static BIB entry S6#80 <-> P4#8080 (TCP), in a pool4 entry of its own so
+# that dynamic TCP flows still have exactly one candidate, P4#6000.
+STATIC_WEB = {
+    "pool4": STATEFUL["pool4"] + [{"prefix": P4 + "/32", "ports": "%d-%d" % (SPORT4, SPORT4),
+                                   "protocols": ["tcp"]}],
+    "static-bib": [{"protocol": "tcp", "ipv6": "%s#80" % S6, "ipv4": "%s#%d" % (P4, SPORT4)}],
+}
+
+
+def stateful_config(**over):
+    cfg = json.loads(json.dumps(STATEFUL))
+    cfg.update(over)
+    return cfg
+
+
+def sf6_out(src=N6, dst=H4_6, hlim=64):
+    """A packet from the VNet host (any flow label: it is dropped, §5.1)."""
+    return IPv6(src=src, dst=dst, hlim=hlim, tc=0, fl=0x5A5A5)
+
+
+def sf4_out(dst=H4, src=P4):
+    """... as it leaves: from pool4, TTL - 1, DF 0 (<= 1260 bytes, Identification
+    implementation-chosen: these cases mask ipv4.id)."""
+    return IP(src=src, dst=dst, ttl=63, tos=0, id=0, flags=0)
+
+
+def sf4_in(src=H4, dst=P4, ttl=64, id=0x2345):
+    """A packet from the IPv4 side to the pool4 address."""
+    return IP(src=src, dst=dst, ttl=ttl, tos=0, id=id, flags="DF")
+
+
+def sf6_in(src=H4_6, dst=N6):
+    """... as it reaches the VNet host."""
+    return IPv6(src=src, dst=dst, hlim=63, tc=0, fl=0)
+
+
+OUT, IN = "translated-6to4", "translated-4to6"
+
+
+def cases_stateful(r):
+    r.section = "Stateful NAT64 (RFC 6146)"
+    q, a = pat(24, 1), pat(40, 2)
+
+    # --- 1. UDP session lifetime --------------------------------------------
+    c = r.new("stateful-udp-session-lifetime", "RFC 6146 §3.5.1, §3.5.1.1, §3.6, §4",
+              """§3.5.1: the first packet of N6#40000 creates a BIB entry (pool4 P4#6000) and a
+              session; it leaves as P4#6000 -> H4#53 (§3.6: source transport address from the
+              BIB). The reply from H4#53 finds the session and goes to N6#40000. A packet of the
+              session sets or resets its lifetime to the UDP timeout (configured 120 s =
+              UDP_MIN, §4): a reply at 200 s still passes because N6 sent again at 100 s. The
+              session (and with it the dynamic BIB entry) is gone by 320 s whether or not inbound
+              packets also reset the timer (the reply at 200 s would take it to 320 s): a reply
+              at 325 s finds no BIB entry and is dropped (RFC 6146 §3.5.1 asks for an ICMPv4 Port
+              Unreachable there with a SHOULD; ovs-nat64 drops silently, see README). At 330 s
+              the IPv6 host sends again: a new BIB entry and session, the same (only) pool4
+              transport address, and replies pass again.""",
+              config=stateful_config(), ignore=["ipv4.id"])
+
+    def udp_out(t):
+        c.translated(sf6_out() / UDP(sport=40000, dport=53) / q,
+                     sf4_out() / UDP(sport=PPORT, dport=53) / q, t=t, reason=OUT)
+
+    def udp_back(t):
+        c.translated(sf4_in() / UDP(sport=53, dport=PPORT) / a,
+                     sf6_in() / UDP(sport=53, dport=40000) / a, t=t, reason=IN)
+
+    udp_out(0)
+    udp_back(60)
+    udp_out(100)
+    udp_back(200)
+    c.dropped(sf4_in() / UDP(sport=53, dport=PPORT) / a, t=325, reason="drop-no-bib")
+    udp_out(330)
+    udp_back(331)
+
+    # --- 2. TCP lifecycle ---------------------------------------------------
+    c = r.new("stateful-tcp-lifecycle", "RFC 6146 §3.5.2.2, §3.6, §4",
+              """§3.5.2.2: a V6 SYN in CLOSED creates the BIB entry and a session in V6 INIT; the
+              V4 SYN (SYN/ACK) moves it to ESTABLISHED; data passes both ways; a V6 FIN moves it
+              to V6 FIN RCV, the V4 FIN to V4 FIN + V6 FIN RCV with the lifetime set to
+              TCP_TRANS (240 s, §4); packets in that state are still translated: a
+              retransmitted V4 FIN at 240 s (just before 1.1 + 240 s) passes. The same segment
+              at 485 s finds the session expired and the BIB entry gone (CLOSED, no BIB entry:
+              silently discarded); 485 s is late enough even if the retransmission at 240 s had
+              set the lifetime to TCP_TRANS again. Ports: N6#40001 <-> P4#6000 (§3.6); sequence
+              numbers and options are not touched.""",
+              config=stateful_config(), ignore=["ipv4.id"])
+    cp, sp = 40001, 80
+
+    def tcp_out(t, data=b"", **kw):
+        c.translated(sf6_out() / TCP(sport=cp, dport=sp, **kw) / Raw(data),
+                     sf4_out() / TCP(sport=PPORT, dport=sp, **kw) / Raw(data), t=t, reason=OUT)
+
+    def tcp_in(t, data=b"", **kw):
+        c.translated(sf4_in() / TCP(sport=sp, dport=PPORT, **kw) / Raw(data),
+                     sf6_in() / TCP(sport=sp, dport=cp, **kw) / Raw(data), t=t, reason=IN)
+
+    tcp_out(0.0, seq=1000, flags="S", window=65535, options=[("MSS", 1440), ("SAckOK", b"")])
+    tcp_in(0.1, seq=5000, ack=1001, flags="SA", window=29200, options=[("MSS", 1460)])
+    tcp_out(0.2, seq=1001, ack=5001, flags="A", window=65535)
+    tcp_out(0.3, pat(100, 3), seq=1001, ack=5001, flags="PA", window=65535)
+    tcp_in(0.4, pat(200, 4), seq=5001, ack=1101, flags="PA", window=29200)
+    tcp_out(1.0, seq=1101, ack=5201, flags="FA", window=65535)
+    tcp_in(1.1, seq=5201, ack=1102, flags="FA", window=29200)
+    tcp_out(1.2, seq=1102, ack=5202, flags="A", window=65535)
+    tcp_in(240.0, seq=5201, ack=1102, flags="FA", window=29200)
+    c.dropped(sf4_in() / TCP(sport=sp, dport=PPORT, seq=5201, ack=1102, flags="FA", window=29200),
+              t=485.0, reason="drop-no-bib")
+
+    # --- 3. Filtering -------------------------------------------------------
+    c = r.new("stateful-filtering-address-dependent", "RFC 6146 §3.5.1; RFC 4787 §5",
+              """address-dependent-filtering on (§3.5.1, a NAT64 that filters on its IPv4
+              interface): an inbound packet to P4#6000 passes only if a session of that BIB
+              entry has its source address as destination address. N6#40000 talks to H4#53;
+              H4B#53 is refused (dropped; the ICMPv4 3/13 is a MAY); H4 from another port
+              (5353) is let in (address-dependent, not port-dependent) and gets a session of its
+              own; once N6#40000 has sent to H4B, the same BIB entry (endpoint-independent
+              mapping: P4#6000 again) admits H4B too.""",
+              config=stateful_config(**{"address-dependent-filtering": True}), ignore=["ipv4.id"])
+    c.translated(sf6_out() / UDP(sport=40000, dport=53) / q,
+                 sf4_out() / UDP(sport=PPORT, dport=53) / q, t=0, reason=OUT)
+    c.dropped(sf4_in(src=H4B) / UDP(sport=53, dport=PPORT) / a, t=1, reason="drop-filtered")
+    c.translated(sf4_in() / UDP(sport=5353, dport=PPORT) / a,
+                 sf6_in() / UDP(sport=5353, dport=40000) / a, t=2, reason=IN)
+    c.translated(sf4_in() / UDP(sport=53, dport=PPORT) / a,
+                 sf6_in() / UDP(sport=53, dport=40000) / a, t=3, reason=IN)
+    c.translated(sf6_out(dst=H4B_6) / UDP(sport=40000, dport=53) / q,
+                 sf4_out(dst=H4B) / UDP(sport=PPORT, dport=53) / q, t=4, reason=OUT)
+    c.translated(sf4_in(src=H4B) / UDP(sport=53, dport=PPORT) / a,
+                 sf6_in(src=H4B_6) / UDP(sport=53, dport=40000) / a, t=5, reason=IN)
+
+    c = r.new("stateful-filtering-endpoint-independent", "RFC 6146 §3.5.1; RFC 4787 §5",
+              """address-dependent-filtering off (endpoint-independent filtering, the default):
+              once N6#40000 has a BIB entry (P4#6000), any IPv4 host may send to P4#6000 and
+              reaches N6#40000, each new remote getting a session of its own (§3.5.1: no
+              session for (T,t)-(X,x) yet, so one is created).""",
+              config=stateful_config(), ignore=["ipv4.id"])
+    c.translated(sf6_out() / UDP(sport=40000, dport=53) / q,
+                 sf4_out() / UDP(sport=PPORT, dport=53) / q, t=0, reason=OUT)
+    c.translated(sf4_in(src=H4B) / UDP(sport=53, dport=PPORT) / a,
+                 sf6_in(src=H4B_6) / UDP(sport=53, dport=40000) / a, t=1, reason=IN)
+    c.translated(sf4_in() / UDP(sport=5353, dport=PPORT) / a,
+                 sf6_in() / UDP(sport=5353, dport=40000) / a, t=2, reason=IN)
+
+    c = r.new("stateful-drop-externally-initiated-tcp", "RFC 6146 §3.5.2.2",
+              """drop-externally-initiated-tcp on: §3.5.2.2 (CLOSED, V4 SYN): "If the security
+              policy requires silently dropping externally initiated TCP connections, then the
+              packet SHOULD be silently discarded" - even towards a static BIB entry (S6#80 <->
+              P4#8080). A connection the IPv6 side opens from that same transport address still
+              works: its V6 SYN leaves from the static P4#8080 and the V4 SYN/ACK comes back. A
+              second inbound SYN from another port of the same host is still refused.""",
+              config=stateful_config(**STATIC_WEB, **{"drop-externally-initiated-tcp": True}),
+              ignore=["ipv4.id"])
+    syn_in = TCP(sport=50000, dport=SPORT4, seq=7000, flags="S", window=64240,
+                 options=[("MSS", 1460)])
+    c.dropped(sf4_in() / syn_in, t=0, reason="drop-filtered")
+    kw = dict(seq=9000, flags="S", window=65535, options=[("MSS", 1440)])
+    c.translated(sf6_out(src=S6) / TCP(sport=80, dport=443, **kw),
+                 sf4_out() / TCP(sport=SPORT4, dport=443, **kw), t=1, reason=OUT)
+    kw = dict(seq=3000, ack=9001, flags="SA", window=29200, options=[("MSS", 1460)])
+    c.translated(sf4_in() / TCP(sport=443, dport=SPORT4, **kw),
+                 sf6_in(dst=S6) / TCP(sport=443, dport=80, **kw), t=1.1, reason=IN)
+    c.dropped(sf4_in() / TCP(sport=50002, dport=SPORT4, seq=7100, flags="S", window=64240),
+              t=2, reason="drop-filtered")
+
+    # --- 4. Static BIB: port forward -------------------------------------------
+    c = r.new("stateful-static-bib-port-forward", "RFC 6146 §3.5.2.2, §3.6",
+              """A static BIB entry (S6#80 <-> P4#8080) publishes an IPv6 server: §3.5.2.2
+              (CLOSED, V4 SYN, destination transport address in use in the BIB, no
+              address-dependent filtering): a session in V4 INIT, the SYN translated to
+              H4_6#50000 -> S6#80; the server's SYN/ACK (V6 SYN) makes it ESTABLISHED and leaves
+              from the static P4#8080 (§3.6); data both ways. A second client (H4B) reaches the
+              same server through the same entry. A flow the VNet opens gets the one dynamic
+              port P4#6000: the static port is not handed out.""",
+              config=stateful_config(**STATIC_WEB), ignore=["ipv4.id"])
+
+    def fw_in(t, data=b"", src=H4, sport=50000, **kw):
+        c.translated(sf4_in(src=src) / TCP(sport=sport, dport=SPORT4, **kw) / Raw(data),
+                     sf6_in(src=rfc6052_embed(POOL6, src), dst=S6) / TCP(sport=sport, dport=80, **kw)
+                     / Raw(data), t=t, reason=IN)
+
+    def fw_out(t, data=b"", dst=H4, dport=50000, **kw):
+        c.translated(sf6_out(src=S6, dst=rfc6052_embed(POOL6, dst)) / TCP(sport=80, dport=dport, **kw)
+                     / Raw(data),
+                     sf4_out(dst=dst) / TCP(sport=SPORT4, dport=dport, **kw) / Raw(data),
+                     t=t, reason=OUT)
+
+    fw_in(0.0, seq=7000, flags="S", window=64240, options=[("MSS", 1460), ("SAckOK", b"")])
+    fw_out(0.2, seq=2000, ack=7001, flags="SA", window=65535, options=[("MSS", 1440)])
+    fw_in(0.3, seq=7001, ack=2001, flags="A", window=64240)
+    fw_in(0.4, pat(80, 5), seq=7001, ack=2001, flags="PA", window=64240)
+    fw_out(0.5, pat(300, 6), seq=2001, ack=7081, flags="PA", window=65535)
+    fw_in(1.0, src=H4B, sport=50001, seq=8000, flags="S", window=64240, options=[("MSS", 1460)])
+    fw_out(1.1, dst=H4B, dport=50001, seq=4000, ack=8001, flags="SA", window=65535,
+           options=[("MSS", 1440)])
+    kw = dict(seq=100, flags="S", window=65535, options=[("MSS", 1440)])
+    c.translated(sf6_out() / TCP(sport=40010, dport=80, **kw),
+                 sf4_out() / TCP(sport=PPORT, dport=80, **kw), t=2.0, reason=OUT)
+
+    # --- 5. ICMP ---------------------------------------------------------------
+    ed = pat(32, 7)
+    c = r.new("stateful-icmp-echo-session", "RFC 6146 §3.5.3, §3.6, §4",
+              """§3.5.3: an ICMPv6 echo request creates an ICMP query BIB entry keyed by the
+              identifier; the identifier is the "port": 0x1234 leaves as the pool4 identifier
+              6000 (§3.6), and the echo reply to P4 with identifier 6000 comes back to N6 with
+              0x1234 (RFC 7915 §4.2/§5.2 type and checksum translation). After the ICMP timeout
+              (60 s, ICMP_DEFAULT §4) a late reply finds no BIB entry and is dropped.""",
+              config=stateful_config(), ignore=["ipv4.id"])
+    for k, t in ((1, 0.0), (2, 1.0)):
+        c.translated(sf6_out() / ICMPv6EchoRequest(id=0x1234, seq=k, data=ed),
+                     sf4_out() / ICMP(type=8, id=PPORT, seq=k) / ed, t=t, reason=OUT)
+        c.translated(sf4_in() / ICMP(type=0, id=PPORT, seq=k) / ed,
+                     sf6_in() / ICMPv6EchoReply(id=0x1234, seq=k, data=ed), t=t + 0.1, reason=IN)
+    c.dropped(sf4_in() / ICMP(type=0, id=PPORT, seq=2) / ed, t=70.0, reason="drop-no-bib")
+
+    c = r.new("stateful-icmp4-error-to-session", "RFC 6146 §3.5, §3.6; RFC 7915 §4.2, §4.3",
+              """An ICMPv4 error to P4 quotes a packet that left through a session: the quoted
+              packet's source transport address (P4#6000, or identifier 6000 for an echo
+              request) finds the session, and the error goes to the IPv6 host with the quoted
+              packet restored to its IPv6 form (N6#40000 -> H4_6, identifier 0x1234), translated
+              like a normal packet (RFC 7915 §4.3: quoted TTL copied, transport checksum
+              updated). Port Unreachable (3/3) becomes ICMPv6 1/4, Time Exceeded 11/0 becomes
+              3/0. An error quoting a transport address no session holds (P4#6001) is
+              dropped.""",
+              config=stateful_config(), ignore=["ipv4.id"])
+    up = pat(12, 8)
+    c.translated(sf6_out() / UDP(sport=40000, dport=33434) / up,
+                 sf4_out() / UDP(sport=PPORT, dport=33434) / up, t=0.0, reason=OUT)
+    quoted4 = IP(src=P4, dst=H4, ttl=60, tos=0, id=0x3333, flags=0) / UDP(sport=PPORT, dport=33434) / up
+    quoted6 = IPv6(src=N6, dst=H4_6, hlim=60, tc=0, fl=0) / UDP(sport=40000, dport=33434) / up
+    c.translated(IP(src=H4, dst=P4, ttl=64, id=0x0101, flags=0) / ICMP(type=3, code=3) / Raw(B(quoted4)),
+                 IPv6(src=H4_6, dst=N6, hlim=63, tc=0, fl=0) / ICMPv6DestUnreach(code=4)
+                 / Raw(B(quoted6)), t=0.5, reason=IN)
+    c.translated(sf6_out() / ICMPv6EchoRequest(id=0x1234, seq=1, data=ed),
+                 sf4_out() / ICMP(type=8, id=PPORT, seq=1) / ed, t=1.0, reason=OUT)
+    quoted4 = IP(src=P4, dst=H4, ttl=1, tos=0, id=0x3334, flags=0) / ICMP(type=8, id=PPORT, seq=1) / ed
+    quoted6 = IPv6(src=N6, dst=H4_6, hlim=1, tc=0, fl=0) / ICMPv6EchoRequest(id=0x1234, seq=1, data=ed)
+    c.translated(IP(src=R4, dst=P4, ttl=64, id=0x0102, flags=0) / ICMP(type=11, code=0) / Raw(B(quoted4)),
+                 IPv6(src=R4_6, dst=N6, hlim=63, tc=0, fl=0) / ICMPv6TimeExceeded(code=0)
+                 / Raw(B(quoted6)), t=1.5, reason=IN)
+    quoted4 = IP(src=P4, dst=H4, ttl=60, tos=0, id=0x3335, flags=0) / UDP(sport=PPORT + 1, dport=33434) / up
+    c.dropped(IP(src=H4, dst=P4, ttl=64, id=0x0103, flags=0) / ICMP(type=3, code=3) / Raw(B(quoted4)),
+              t=2.0, reason="drop-no-bib")
+
+    c = r.new("stateful-icmp6-error-from-session-host", "RFC 6146 §3.5, §3.6; RFC 7915 §5.2, §5.3",
+              """The IPv6 host answers a packet that came in through its session with an ICMPv6
+              error: the quoted packet's destination (N6#40000) finds the session; the ICMPv4
+              error leaves from the host's pool4 address P4 and quotes the packet as the IPv4
+              host sent it (H4#53 -> P4#6000; RFC 7915 §5.3: quoted Hop Limit copied, UDP checksum
+              updated, quoted Identification implementation-chosen: masked). ICMPv6 1/4 becomes
+              ICMPv4 3/3.""",
+              config=stateful_config(), ignore=["ipv4.id", "inner.ipv4.id"])
+    c.translated(sf6_out() / UDP(sport=40000, dport=53) / q,
+                 sf4_out() / UDP(sport=PPORT, dport=53) / q, t=0.0, reason=OUT)
+    c.translated(sf4_in() / UDP(sport=53, dport=PPORT) / a,
+                 sf6_in() / UDP(sport=53, dport=40000) / a, t=0.5, reason=IN)
+    quoted6 = IPv6(src=H4_6, dst=N6, hlim=63, tc=0, fl=0) / UDP(sport=53, dport=40000) / a
+    quoted4 = IP(src=H4, dst=P4, ttl=63, tos=0, id=0, flags=0) / UDP(sport=53, dport=PPORT) / a
+    c.translated(sf6_out(dst=H4_6) / ICMPv6DestUnreach(code=4) / Raw(B(quoted6)),
+                 sf4_out() / ICMP(type=3, code=3) / Raw(B(quoted4)), t=1.0, reason=OUT)
+
+    # --- 6. pool4 exhaustion, TCP without a session ------------------------------
+    c = r.new("stateful-pool4-exhausted", "RFC 6146 §3.5.1, §3.5.1.1, §3.5.2.2",
+              """A one-port pool4 (P4#6000 per protocol). §3.5.1: "If it is not possible to
+              allocate an appropriate IPv4 transport address or create a BIB entry, then the
+              packet is discarded. The NAT64 SHOULD send an ICMPv6 Destination Unreachable
+              error message with Code 3 (Address Unreachable)." A second UDP source port of N6,
+              and another host N6B, get that error (from router-ipv6, quoting the packet); so
+              does a second TCP SYN (§3.5.2.2 refers to the same rules). The existing BIB entry
+              keeps working, also towards a new destination (endpoint-independent mapping,
+              §3.5.1.1: the BIB is searched by the source IPv6 transport address alone).""",
+              config=stateful_config(), ignore=["ipv4.id"])
+    c.translated(sf6_out() / UDP(sport=40000, dport=53) / q,
+                 sf4_out() / UDP(sport=PPORT, dport=53) / q, t=0, reason=OUT)
+    inp = B(sf6_out() / UDP(sport=40001, dport=53) / q)
+    c.reply(inp, gen6(inp, ICMPv6DestUnreach(code=3)), t=1, reason="reply-pool4-exhausted")
+    inp = B(sf6_out(src=N6B) / UDP(sport=40000, dport=53) / q)
+    c.reply(inp, gen6(inp, ICMPv6DestUnreach(code=3)), t=2, reason="reply-pool4-exhausted")
+    kw = dict(seq=1, flags="S", window=65535, options=[("MSS", 1440)])
+    c.translated(sf6_out() / TCP(sport=40002, dport=80, **kw),
+                 sf4_out() / TCP(sport=PPORT, dport=80, **kw), t=3, reason=OUT)
+    inp = B(sf6_out() / TCP(sport=40003, dport=80, **kw))
+    c.reply(inp, gen6(inp, ICMPv6DestUnreach(code=3)), t=4, reason="reply-pool4-exhausted")
+    c.translated(sf6_out() / UDP(sport=40000, dport=53) / q,
+                 sf4_out() / UDP(sport=PPORT, dport=53) / q, t=5, reason=OUT)
+    c.translated(sf6_out(dst=H4B_6) / UDP(sport=40000, dport=53) / q,
+                 sf4_out(dst=H4B) / UDP(sport=PPORT, dport=53) / q, t=6, reason=OUT)
+
+    c = r.new("stateful-tcp-without-session-dropped", "RFC 6146 §3.5.2.2",
+              """§3.5.2.2, CLOSED state: only a SYN opens a session; any other packet with no
+              BIB entry is silently discarded: an IPv6 ACK of an unknown connection, and an
+              IPv4 ACK to a pool4 transport address no BIB entry holds. An IPv4 SYN to such an
+              address is not translated either (V4 SYN with no BIB entry: the RFC keeps it for
+              TCP_INCOMING_SYN and then answers with an ICMP error; nothing leaves when it
+              arrives).""",
+              config=stateful_config(), ignore=["ipv4.id"])
+    c.dropped(sf6_out() / TCP(sport=40010, dport=80, seq=5, ack=6, flags="A", window=512),
+              t=0, reason="drop-tcp-no-session")
+    c.dropped(sf4_in() / TCP(sport=80, dport=PPORT, seq=6, ack=5, flags="A", window=512),
+              t=1, reason="drop-no-bib")
+    c.dropped(sf4_in() / TCP(sport=80, dport=PPORT, seq=6, flags="S", window=512),
+              t=2, reason="drop-no-bib")
+
+
+# ---------------------------------------------------------------------------
 # Link types and sequences
 
 def cases_misc(r):
@@ -1649,6 +2011,7 @@ def build_all():
     cases_rfc6052(r)
     cases_reserved(r)
     cases_eamt(r)
+    cases_stateful(r)
     cases_misc(r)
     return r.cases
 

@@ -9,8 +9,10 @@ For every case directory (see gen_vectors.py) this runs
 and compares actual.pcap with expected.pcap byte for byte, except the fields
 the case lists in "ignore" (masked in both packets; a checksum that covers a
 masked field is verified to be valid instead of compared).  It also checks the
-verdict log: one entry per input, the expected verdict, and (when the log has
-them) the output indices.
+verdict log: one entry per input, the expected verdict, (when the log has
+them) the output indices, and (when the case lists "expect_reasons", as the
+stateful cases do) the reason of every entry whose expected reason is not
+null.
 
 Prints one PASS/FAIL line per case (with a hex diff on failure) and ends with
 "N passed, M failed"; exits non-zero if anything failed.
@@ -325,6 +327,7 @@ def run_case(nat64ctl, case_dir, timeout):
     # Verdict log
     verdicts = meta["expect_verdicts"]
     want_outputs = meta.get("expect_outputs")
+    want_reasons = meta.get("expect_reasons") or [None] * len(verdicts)
     entries = {}
     if not os.path.exists(log):
         problems.append("no verdict log written")
@@ -347,6 +350,9 @@ def run_case(nat64ctl, case_dir, timeout):
             if got.get("verdict") != want:
                 problems.append("input %d: verdict %r (reason %r), expected %r"
                                 % (i, got.get("verdict"), got.get("reason"), want))
+            elif want_reasons[i] is not None and got.get("reason") != want_reasons[i]:
+                problems.append("input %d: %s with reason %r, expected reason %r"
+                                % (i, want, got.get("reason"), want_reasons[i]))
             if want_outputs is not None and "outputs" in got and list(got["outputs"]) != want_outputs[i]:
                 problems.append("input %d: log outputs %r, expected %r"
                                 % (i, got["outputs"], want_outputs[i]))
