@@ -98,17 +98,21 @@ class HashIndex {
     // Prefetches the bucket 'h' lands in (burst lookups).
     void prefetch(uint64_t h) const noexcept { __builtin_prefetch(&buckets_[h & mask_]); }
 
-    // Calls fn(entry) for the entries of the home bucket whose tag matches
-    // 'h', unvalidated: for prefetching them, never for decisions.
-    template <class F>
-    void candidates(uint64_t h, F &&fn) const noexcept {
+    // The last entry of the home bucket whose tag matches 'h' (entry + 1,
+    // or 0), unvalidated: for prefetching, never for decisions.  Written
+    // without branches: a prefetch pass must not pay a misprediction per
+    // slot.
+    uint32_t candidate(uint64_t h) const noexcept {
         const uint32_t tag = tag_of(h);
         const Bucket &bk = buckets_[h & mask_];
+        uint32_t hit = 0;
         for (unsigned i = 0; i < kSlots; i++) {
             const uint64_t v = bk.slot[i].load(std::memory_order_relaxed);
             const uint32_t e = static_cast<uint32_t>(v);
-            if (e != 0 && static_cast<uint32_t>(v >> 32 & 0x7fffffff) == tag) fn(e - 1);
+            const bool same = static_cast<uint32_t>(v >> 32 & 0x7fffffff) == tag;
+            hit = same ? e : hit;
         }
+        return hit;
     }
 
     // Writer only.  False when the probe window is full (the table is far

@@ -168,9 +168,8 @@ class State {
     }
     void prefetch_bucket(uint64_t h, bool v6) const noexcept { (v6 ? s6_ : s4_).prefetch(h); }
     void prefetch_sessions(uint64_t h, bool v6) const noexcept {
-        (v6 ? s6_ : s4_).candidates(h, [this](uint32_t e) {
-            __builtin_prefetch(&sessions_.at[e]);
-        });
+        const uint32_t e = (v6 ? s6_ : s4_).candidate(h);
+        if (e) __builtin_prefetch(&sessions_.at[e - 1]);
     }
 
     // Removes a few expired sessions if it is time and no one else is at
