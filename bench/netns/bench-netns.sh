@@ -11,7 +11,9 @@
 #       IPv4-only server (pool6 2001:db8:64::/96, EAMT 2001:db8:6::5 <-> 192.0.2.5)
 #   (c) TAYGA in the router namespace (tun device + kernel routes), same
 #       translation
-# (a) and (b) run with OVS ports of type "system" (AF_PACKET sockets polled by
+#   (d) as (b), but stateful NAT64 (RFC 6146, instance 8): the client has no
+#       EAMT entry and leaves from pool4 192.0.2.5#1024-65535 through a session
+# (a), (b) and (d) run with OVS ports of type "system" (AF_PACKET sockets polled by
 # the main thread) and of type "afxdp" (xdp-mode=native, polled by one PMD).
 #
 # Per leg: TCP throughput (iperf3, client -> server, one stream, both ends on
@@ -258,6 +260,11 @@ ovs_start() {
         \"eamt\": [{\"ipv6\": \"$C6_IP/128\", \"ipv4\": \"$C6_IP4/32\"}],
         \"router-ipv4\": \"$ROUTER4\", \"router-ipv6\": \"$C6_GW\"}" >/dev/null ||
         die "nat64/instance-set failed" "$(ovs_logs)"
+    # Leg (d): the same addresses through a session instead of the EAMT.
+    appctl nat64/instance-set "{\"instance\": 8, \"pool6\": \"$POOL6/96\",
+        \"pool4\": [{\"prefix\": \"$C6_IP4/32\", \"ports\": \"1024-65535\"}],
+        \"router-ipv4\": \"$ROUTER4\", \"router-ipv6\": \"$C6_GW\"}" >/dev/null ||
+        die "nat64/instance-set (stateful) failed" "$(ovs_logs)"
 }
 
 # ovs_ports TYPE: (re)attach the three switch ends as ports of TYPE
@@ -280,12 +287,13 @@ ovs_ports() {
     done
 }
 
-ovs_flows() {
+ovs_flows() { # [INSTANCE]: 7 (EAMT, default) or 8 (stateful)
+    local inst=${1:-7}
     # ofport 1 = client side, 2 = IPv4 server side, 3 = IPv6 server side.
     cat >"$dir/flows" <<EOF
 table=0, priority=0, actions=drop
-table=0, priority=10, in_port=1, ipv6, ipv6_dst=$POOL6/96, actions=nat64(instance=7,table=10)
-table=0, priority=10, in_port=2, ip, nw_dst=$C6_IP4, actions=nat64(instance=7,table=10)
+table=0, priority=10, in_port=1, ipv6, ipv6_dst=$POOL6/96, actions=nat64(instance=$inst,table=10)
+table=0, priority=10, in_port=2, ip, nw_dst=$C6_IP4, actions=nat64(instance=$inst,table=10)
 table=0, priority=10, in_port=1, ipv6, ipv6_dst=2001:db8:7::/64, actions=mod_dl_src:$GW_S6,mod_dl_dst:$MAC_S6,dec_ttl,output:3
 table=0, priority=20, in_port=1, ipv6, ipv6_dst=$SINK6, actions=mod_dl_src:$GW_S6,mod_dl_dst:$MAC_SINK,dec_ttl,output:3
 table=0, priority=10, in_port=3, ipv6, ipv6_dst=2001:db8:6::/64, actions=mod_dl_src:$GW_C6,mod_dl_dst:$MAC_C6,dec_ttl,output:1
@@ -589,9 +597,13 @@ if want afpacket || want afxdp; then
             measure_once "b-$ports" "$rep" "$src" "$S4_VIA6" "$NS_S4" "$S4_IP" "$SINK4_VIA6" "$NS_S4" "$IF_S4"
             tr1=$(coverage nat64_translated) nh1=$(coverage nat64_drop_no_headroom) dr1=$(coverage nat64_drop)
             tr=$((tr + tr1 - tr0)) nh=$((nh + nh1 - nh0)) dr=$((dr + dr1 - dr0))
+            ovs_flows 8
+            measure_once "d-$ports" "$rep" "$src" "$S4_VIA6" "$NS_S4" "$S4_IP" "$SINK4_VIA6" "$NS_S4" "$IF_S4"
+            ovs_flows 7
         done
         medians "a-$ports"
         medians "b-$ports"
+        medians "d-$ports"
         ((tr > 0)) || die "leg b-$ports: coverage nat64_translated did not move"
         ((nh == 0)) ||
             notes+=("b-$ports: $nh packets dropped for lack of headroom (coverage nat64_drop_no_headroom)")
@@ -599,6 +611,9 @@ if want afpacket || want afxdp; then
             notes+=("b-$ports: $dr packets dropped by the translator (coverage nat64_drop)")
     done
     appctl nat64/stats 7 >"$dir/nat64-stats" 2>&1 || true
+    appctl nat64/stats 8 >"$dir/nat64-stats-stateful" 2>&1 || true
+    s8=$(appctl nat64/stats 8 | awk -F': ' '$1 == "translated-6to4" { print $2 }')
+    ((${s8:-0} > 0)) || die "leg d: the stateful instance translated nothing" "$(cat "$dir/nat64-stats-stateful")"
     if [[ $KEEP != 1 ]] || want tayga; then ovs_stop; fi
 fi
 
@@ -640,9 +655,11 @@ printf "$fmt" "leg" "64B kpps" "kpps range" "offered" "busy" "ns/pkt" "TCP Mbit/
 printf "$fmt" "---" "---:" "---:" "---:" "---:" "---:" "---:" "---:" "---:" "---:" "---:"
 row a-afpacket "(a) OVS IPv6, afpacket"
 row b-afpacket "(b) OVS nat64, afpacket" a-afpacket
+row d-afpacket "(d) nat64 stateful, afpacket" a-afpacket
 row c-tayga "(c) TAYGA (vs afpacket a)" a-afpacket
 row a-afxdp "(a) OVS IPv6, afxdp native"
 row b-afxdp "(b) OVS nat64, afxdp native" a-afxdp
+row d-afxdp "(d) nat64 stateful, afxdp" a-afxdp
 echo
 echo "Medians of $REPS repetition(s); kpps range: lowest-highest of them."
 echo "64B kpps: frames counted at the receiving veth; offered: frames the client's veth sent."
