@@ -407,6 +407,10 @@ void parse_protocols(Pool4Entry &e, const Json &v, const std::string &ptr) {
     }
 }
 
+// "This network", loopback, link local, multicast and 240/4 (RFC 6890).
+constexpr Ipv4Prefix kNeverPool4[] = {
+    {0x00000000, 8}, {0x7f000000, 8}, {0xa9fe0000, 16}, {0xe0000000, 3}};
+
 void parse_pool4(InstanceConfig &c, const Json &v, const std::string &ptr) {
     need_array(v, ptr);
     c.pool4.clear();
@@ -418,6 +422,15 @@ void parse_pool4(InstanceConfig &c, const Json &v, const std::string &ptr) {
         if (const Json *ports = find(v[i], "ports")) parse_ports(e, *ports, child(p, "ports"));
         if (const Json *protos = find(v[i], "protocols")) {
             parse_protocols(e, *protos, child(p, "protocols"));
+        }
+        // pool4 addresses are the translator's public side: never RFC 6890
+        // space a host treats as its own or as multicast.
+        for (const Ipv4Prefix &r : kNeverPool4) {
+            if (ipv4_overlap(e.prefix, r)) {
+                fail(child(p, "prefix"), v[i]["prefix"],
+                     "overlaps " + format_prefix(r) +
+                         ", which is reserved (RFC 6890) and never a pool4 address");
+            }
         }
         // A transport address in two entries would belong to two port
         // ranges at once; refuse rather than pick one.  Quadratic, but

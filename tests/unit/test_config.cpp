@@ -1111,4 +1111,15 @@ TEST(ConfigRoundTrip, GeneratedConfigurations) {
 }
 
 }  // namespace
+// pool4 is the translator's public side: RFC 6890 space that hosts treat as
+// their own (this network, loopback, link local) or multicast never is.
+TEST(ConfigPool4, ReservedRangesRefused) {
+    for (const char *pfx : {"0.0.0.0/8", "127.0.0.1/32", "169.254.1.0/24", "224.0.0.1/32",
+                            "255.255.255.255/32", "0.0.0.0/0", "96.0.0.0/3"}) {
+        const std::string entry = std::string(R"("pool4": [{"prefix": ")") + pfx + R"("}])";
+        EXPECT_CONFIG_ERROR(doc(entry), "/pool4/0/prefix", std::string("\"") + pfx + "\"");
+    }
+    EXPECT_EQ(parse(doc(R"("pool4": [{"prefix": "198.51.100.0/24"}])")).pool4.size(), 1u);
+}
+
 }  // namespace nat64
