@@ -522,6 +522,23 @@ other=$(grep -E "$MOD" "$LOG" | grep -E '192\.0\.2\.(100|110|140)#')
 [[ -z $other ]] && ok "instances with logging off logged no BIB or session records" ||
     bad "instances with logging off logged no BIB or session records" "$other"
 
+# --- ofproto/trace of a flow that would open a session ---------------------------
+section "ofproto/trace dry run (instance 20)"
+appctl nat64/session-show 20 --count
+before=$OUT
+appctl ofproto/trace br0 'in_port=p1,tcp6,ipv6_src=2001:db8:6::77,ipv6_dst=2001:db8:64::cb00:7105,nw_ttl=64,tcp_src=41000,tcp_dst=80,tcp_flags=0x002'
+trace=$OUT
+[[ $RC -eq 0 ]] && ok "ofproto/trace of a new TCP flow succeeds" ||
+    bad "ofproto/trace of a new TCP flow succeeds" "rc $RC: $ERR"
+# The dry run shows the pool4 transport address the flow would get: the
+# pool4 address, a port of the TCP range 2000-2999.
+expect_match "trace: translated from the pool4 address, a TCP pool4 port" \
+    '^Translated flow: .*tcp.*nw_src=192\.0\.2\.100,nw_dst=203\.0\.113\.5.*tp_src=2[0-9][0-9][0-9],' \
+    "$trace"
+appctl nat64/session-show 20 --count
+[[ $OUT == "$before" ]] && ok "the trace created no session or BIB entry" ||
+    bad "the trace created no session or BIB entry" "before:" "$before" "after:" "$OUT"
+
 # --- 8. Replacing the configuration ---------------------------------------------
 section "instance-set with and without the sessions' pool4"
 run_case udp-again
