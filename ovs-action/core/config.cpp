@@ -94,56 +94,83 @@ std::string dump_value(const Json &v) {
 // ---------------------------------------------------------------------------
 // Reading the document.
 
-// The library's own parser, plus two checks it does not make: duplicate
-// keys (it silently keeps the last one, so an operator editing a long
-// document could lose a setting without noticing) and nesting depth.
-Json parse_document(std::string_view text) {
+// The library's own DOM builder, driven as a SAX handler, plus two checks
+// it does not make: duplicate keys (it silently keeps the last one, so an
+// operator editing a long document could lose a setting without noticing)
+// and nesting depth.  (Not the library's parse callback: its end-of-object
+// step rescans the enclosing array, which made a 65536-entry static-bib
+// list take seconds.)
+class DocumentReader : public nlohmann::detail::json_sax_dom_parser<Json> {
+    using Base = nlohmann::detail::json_sax_dom_parser<Json>;
+
+  public:
+    explicit DocumentReader(Json &result) : Base(result, true) {}
+
+    bool start_object(std::size_t n) {
+        open(true);
+        return Base::start_object(n);
+    }
+    bool start_array(std::size_t n) {
+        open(false);
+        return Base::start_array(n);
+    }
+    bool key(string_t &k) {
+        Frame &f = stack_.back();
+        f.key = k;
+        if (!f.seen.insert(k).second) throw ConfigError(pointer(), "", "duplicate key");
+        return Base::key(k);
+    }
+    bool end_object() {
+        stack_.pop_back();
+        return done(Base::end_object());
+    }
+    bool end_array() {
+        stack_.pop_back();
+        return done(Base::end_array());
+    }
+    bool null() { return done(Base::null()); }
+    bool boolean(bool v) { return done(Base::boolean(v)); }
+    bool number_integer(number_integer_t v) { return done(Base::number_integer(v)); }
+    bool number_unsigned(number_unsigned_t v) { return done(Base::number_unsigned(v)); }
+    bool number_float(number_float_t v, const string_t &s) {
+        return done(Base::number_float(v, s));
+    }
+    bool string(string_t &v) { return done(Base::string(v)); }
+    bool binary(binary_t &v) { return done(Base::binary(v)); }
+
+  private:
     struct Frame {
         bool object;
         size_t index = 0;  // arrays: the element being parsed
         std::string key;   // objects: the member being parsed
         std::set<std::string> seen;
     };
-    std::vector<Frame> stack;
-    auto pointer = [&stack] {
+
+    void open(bool object) {
+        if (stack_.size() >= kMaxDepth) throw ConfigError(pointer(), "", "nested too deeply");
+        stack_.push_back(Frame{object, 0, {}, {}});
+    }
+    // A value is complete: the enclosing array moves to its next element.
+    bool done(bool ok) {
+        if (!stack_.empty() && !stack_.back().object) stack_.back().index++;
+        return ok;
+    }
+    std::string pointer() const {
         std::string p;
-        for (const Frame &f : stack)
+        for (const Frame &f : stack_)
             p = f.object ? child(p, f.key) : child(p, f.index);
         return p;
-    };
-    auto element_done = [&stack] {
-        if (!stack.empty() && !stack.back().object) stack.back().index++;
-    };
-    Json::parser_callback_t cb = [&](int, Json::parse_event_t ev, Json &parsed) {
-        switch (ev) {
-            case Json::parse_event_t::object_start:
-            case Json::parse_event_t::array_start:
-                if (stack.size() >= kMaxDepth) {
-                    throw ConfigError(pointer(), "", "nested too deeply");
-                }
-                stack.push_back(Frame{ev == Json::parse_event_t::object_start, 0, {}, {}});
-                break;
-            case Json::parse_event_t::key: {
-                Frame &f = stack.back();
-                f.key = parsed.get<std::string>();
-                if (!f.seen.insert(f.key).second) {
-                    throw ConfigError(pointer(), "", "duplicate key");
-                }
-                break;
-            }
-            case Json::parse_event_t::value:
-                element_done();
-                break;
-            case Json::parse_event_t::object_end:
-            case Json::parse_event_t::array_end:
-                stack.pop_back();
-                element_done();
-                break;
-        }
-        return true;
-    };
+    }
+
+    std::vector<Frame> stack_;
+};
+
+Json parse_document(std::string_view text) {
     try {
-        return Json::parse(text.begin(), text.end(), cb);
+        Json doc;
+        DocumentReader reader(doc);
+        Json::sax_parse(text.begin(), text.end(), &reader);
+        return doc;
     } catch (const nlohmann::json::exception &e) {
         // Drop the library's "[json.exception.parse_error.101] " tag; the
         // rest ("parse error at line 1, column 5: ...") is for the operator.
