@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "capi_common.hpp"
 #include "epoch.hpp"
 #include "nat64/config.hpp"
 #include "nat64/nat64.h"
@@ -15,37 +16,10 @@
 
 using nat64::Registry;
 
-namespace {
-
-void set_error(char **error, const std::string &msg) {
-    if (error) *error = strdup(msg.c_str());
-}
-
-char *dup_string(const std::string &s) {
-    return strdup(s.c_str());
-}
-
-// Runs a control-path operation, turning exceptions into an error message.
-template <typename F>
-int guarded(char **error, F &&f) {
-    if (error) *error = nullptr;
-    try {
-        return f();
-    } catch (const nat64::ConfigError &e) {
-        set_error(error, e.what());
-    } catch (const std::exception &e) {
-        set_error(error, std::string("internal error: ") + e.what());
-    } catch (...) {
-        set_error(error, "internal error");
-    }
-    return -1;
-}
-
-std::string no_instance(uint32_t id) {
-    return "no translator instance " + std::to_string(id);
-}
-
-}  // namespace
+using nat64::capi::dup_string;
+using nat64::capi::guarded;
+using nat64::capi::no_instance;
+using nat64::capi::set_error;
 
 extern "C" {
 
@@ -116,46 +90,14 @@ char *nat64_instance_show(uint32_t id, char **error) {
     return out;
 }
 
-namespace {
-// Applies an EAMT edit through Registry::edit, which re-validates the whole
-// document, so an add can never leave overlapping or malformed entries.
-int eamt_edit(uint32_t id, const char *entry_json, bool add, char **error) {
-    return guarded(error, [&] {
-        if (!entry_json) throw nat64::ConfigError("", "null", "no EAMT entry");
-        nat64::EamtEntry e = nat64::parse_eamt_entry(entry_json);
-        bool found = true;
-        bool exists = Registry::get().edit(id, [&](nat64::InstanceConfig &cfg) {
-            if (add) {
-                cfg.eamt.push_back(e);
-                return;
-            }
-            auto it = std::find(cfg.eamt.begin(), cfg.eamt.end(), e);
-            if (it == cfg.eamt.end()) {
-                found = false;
-                return;
-            }
-            cfg.eamt.erase(it);
-        });
-        if (!exists) {
-            set_error(error, no_instance(id));
-            return -1;
-        }
-        if (!found) {
-            set_error(error,
-                      "instance " + std::to_string(id) + " has no EAMT entry " + nat64::to_json(e));
-            return -1;
-        }
-        return 0;
-    });
-}
-}  // namespace
-
 int nat64_eamt_add(uint32_t id, const char *entry_json, char **error) {
-    return eamt_edit(id, entry_json, true, error);
+    return nat64::capi::edit_list(id, entry_json, true, error, &nat64::InstanceConfig::eamt,
+                                  nat64::parse_eamt_entry, "EAMT entry");
 }
 
 int nat64_eamt_del(uint32_t id, const char *entry_json, char **error) {
-    return eamt_edit(id, entry_json, false, error);
+    return nat64::capi::edit_list(id, entry_json, false, error, &nat64::InstanceConfig::eamt,
+                                  nat64::parse_eamt_entry, "EAMT entry");
 }
 
 char *nat64_stats(uint32_t id, int explain, char **error) {

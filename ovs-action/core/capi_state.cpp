@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "capi_common.hpp"
 #include "nat64/config.hpp"
 #include "nat64/nat64.h"
 #include "registry.hpp"
@@ -18,29 +19,9 @@ using nat64::Registry;
 namespace {
 
 using Json = nlohmann::ordered_json;
-
-void set_error(char **error, const std::string &msg) {
-    if (error) *error = strdup(msg.c_str());
-}
-
-template <typename F>
-int guarded(char **error, F &&f) {
-    if (error) *error = nullptr;
-    try {
-        return f();
-    } catch (const nat64::ConfigError &e) {
-        set_error(error, e.what());
-    } catch (const std::exception &e) {
-        set_error(error, std::string("internal error: ") + e.what());
-    } catch (...) {
-        set_error(error, "internal error");
-    }
-    return -1;
-}
-
-std::string no_instance(uint32_t id) {
-    return "no translator instance " + std::to_string(id);
-}
+using nat64::capi::guarded;
+using nat64::capi::no_instance;
+using nat64::capi::set_error;
 
 // The filter arguments, validated: a bad one is an error naming it.
 nat64::StateFilter make_filter(const char *proto, const char *addr) {
@@ -116,36 +97,6 @@ const char *kind_name(nat64::LogEvent::Kind k) {
             return "session-del";
     }
     return "?";
-}
-
-int bib_edit(uint32_t id, const char *entry_json, bool add, char **error) {
-    return guarded(error, [&] {
-        if (!entry_json) throw nat64::ConfigError("", "null", "no static BIB entry");
-        nat64::StaticBibEntry e = nat64::parse_static_bib_entry(entry_json);
-        bool found = true;
-        bool exists = Registry::get().edit(id, [&](nat64::InstanceConfig &cfg) {
-            if (add) {
-                cfg.static_bib.push_back(e);
-                return;
-            }
-            auto it = std::find(cfg.static_bib.begin(), cfg.static_bib.end(), e);
-            if (it == cfg.static_bib.end()) {
-                found = false;
-                return;
-            }
-            cfg.static_bib.erase(it);
-        });
-        if (!exists) {
-            set_error(error, no_instance(id));
-            return -1;
-        }
-        if (!found) {
-            set_error(error, "instance " + std::to_string(id) + " has no static BIB entry " +
-                                 nat64::to_json(e));
-            return -1;
-        }
-        return 0;
-    });
 }
 
 }  // namespace
@@ -253,11 +204,13 @@ long long nat64_session_flush(uint32_t id, const char *proto, const char *addr, 
 }
 
 int nat64_bib_add(uint32_t id, const char *entry_json, char **error) {
-    return bib_edit(id, entry_json, true, error);
+    return nat64::capi::edit_list(id, entry_json, true, error, &nat64::InstanceConfig::static_bib,
+                                  nat64::parse_static_bib_entry, "static BIB entry");
 }
 
 int nat64_bib_del(uint32_t id, const char *entry_json, char **error) {
-    return bib_edit(id, entry_json, false, error);
+    return nat64::capi::edit_list(id, entry_json, false, error, &nat64::InstanceConfig::static_bib,
+                                  nat64::parse_static_bib_entry, "static BIB entry");
 }
 
 char *nat64_state_stats(uint32_t id, char **error) {
