@@ -300,6 +300,8 @@ class State {
                      bool reap = true) noexcept;
     void del_bib(const InstanceConfig *c, uint32_t b, uint64_t now) noexcept;
     void set_tcp(Session &s, TcpState st) noexcept;
+    void on_packet(const InstanceConfig &c, Session &s, bool from_v6, uint8_t tcp_flags,
+                   uint64_t now) noexcept;
     void log(const InstanceConfig *c, LogEvent::Kind k, const Bib &b, const Session *s,
              uint64_t now) noexcept;
     size_t sweep(const InstanceConfig &c, uint64_t now, uint32_t budget) noexcept;

@@ -60,6 +60,24 @@ nat64_counter State::inbound(const InstanceConfig &c, const Flow4 &f, uint64_t n
     return slow_inbound(c, f, now, dry, out);
 }
 
+// A packet of an existing session, from the IPv6 side or not: the TCP
+// state machine (§3.5.2.2) and the lifetime it gives; UDP and ICMP
+// sessions just live on (§3.5.1, §3.5.3).
+void State::on_packet(const InstanceConfig &c, Session &s, bool from_v6, uint8_t tcp_flags,
+                      uint64_t now) noexcept {
+    const Protocol p = static_cast<Protocol>(s.proto);
+    TcpTimer timer = TcpTimer::est;
+    if (p == Protocol::tcp) {
+        const TcpState cur = static_cast<TcpState>(s.tcp_state);
+        const TcpStep step = from_v6 ? tcp_on_v6(cur, tcp_flags) : tcp_on_v4(cur, tcp_flags);
+        set_tcp(s, step.next);
+        timer = step.timer;
+    }
+    if (timer != TcpTimer::keep) {
+        s.expires.store(now + lifetime_ms(c, p, timer), std::memory_order_relaxed);
+    }
+}
+
 nat64_counter State::slow_outbound(const InstanceConfig &c, const Flow6 &f, uint64_t now, bool dry,
                                    Mapped4 &out) noexcept {
     std::lock_guard lock(mu_);
@@ -72,19 +90,7 @@ nat64_counter State::slow_outbound(const InstanceConfig &c, const Flow6 &f, uint
     }
     if (e != HashIndex::kNone) {
         Session &s = sessions_.at[e];
-        if (!dry) {
-            if (tcp) {
-                const TcpStep step = tcp_on_v6(static_cast<TcpState>(s.tcp_state), f.tcp_flags);
-                set_tcp(s, step.next);
-                if (step.timer != TcpTimer::keep) {
-                    s.expires.store(now + lifetime_ms(c, f.proto, step.timer),
-                                    std::memory_order_relaxed);
-                }
-            } else {
-                s.expires.store(now + lifetime_ms(c, f.proto, TcpTimer::est),
-                                std::memory_order_relaxed);
-            }
-        }
+        if (!dry) on_packet(c, s, true, f.tcp_flags, now);
         out.addr4 = s.addr4;
         out.port4 = s.port4;
         return kOk;
@@ -143,19 +149,7 @@ nat64_counter State::slow_inbound(const InstanceConfig &c, const Flow4 &f, uint6
     }
     if (e != HashIndex::kNone) {
         Session &s = sessions_.at[e];
-        if (!dry) {
-            if (tcp) {
-                const TcpStep step = tcp_on_v4(static_cast<TcpState>(s.tcp_state), f.tcp_flags);
-                set_tcp(s, step.next);
-                if (step.timer != TcpTimer::keep) {
-                    s.expires.store(now + lifetime_ms(c, f.proto, step.timer),
-                                    std::memory_order_relaxed);
-                }
-            } else {
-                s.expires.store(now + lifetime_ms(c, f.proto, TcpTimer::est),
-                                std::memory_order_relaxed);
-            }
-        }
+        if (!dry) on_packet(c, s, false, f.tcp_flags, now);
         std::memcpy(out.addr6, s.addr6, 16);
         out.port6 = s.port6;
         return kOk;
