@@ -31,27 +31,6 @@ sandbox_start br0
 pkt() {
     $PY "$PKT" "$@"
 }
-# report NAME FILE: FILE holds packets.py's "ok|bad<TAB>name<TAB>detail"
-# lines (the detail's own lines separated by tabs); each counts as one
-# assertion.  An empty FILE is a failure.
-report() {
-    local verdict name detail seen=
-    local -a lines
-    while IFS=$'\t' read -r verdict name detail; do
-        seen=1
-        if [[ $verdict == ok ]]; then
-            ok "$name"
-        else
-            IFS=$'\t' read -r -a lines <<<"$detail"
-            bad "$name" "${lines[@]}"
-        fi
-    done <"$2"
-    [[ -n $seen ]] || bad "$1" "packets.py printed nothing: $(cat "$dir/py.err")"
-}
-# counter NAME TEXT: the value of "NAME: value" in nat64/stats output.
-counter() {
-    sed -n "s/^$1: \\([0-9]*\\)\$/\\1/p" <<<"$2"
-}
 P1=$dir/p1-tx.pcap
 P2=$dir/p2-tx.pcap
 # p1 is the IPv6 VNet, p2 the IPv4 uplink.

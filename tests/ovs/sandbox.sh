@@ -153,6 +153,30 @@ coverage() {
 
 # wait_at_least N CMD ARGS...: runs CMD, which prints a number, every 0.1 s
 # for up to 10 s until that number is at least N; prints the last one.
+# report NAME FILE: FILE holds the "ok|bad<TAB>name<TAB>detail" lines of a
+# packet checker ($PKT: packets.py, stateful_packets.py; the detail's own
+# lines separated by tabs); each counts as one assertion.  An empty FILE is
+# a failure (the checker's stderr is expected in $dir/py.err).
+report() {
+    local verdict name detail seen=
+    local -a lines
+    while IFS=$'\t' read -r verdict name detail; do
+        seen=1
+        if [[ $verdict == ok ]]; then
+            ok "$name"
+        else
+            IFS=$'\t' read -r -a lines <<<"$detail"
+            bad "$name" "${lines[@]}"
+        fi
+    done <"$2"
+    [[ -n $seen ]] || bad "$1" "$(basename "$PKT") printed nothing: $(cat "$dir/py.err")"
+}
+
+# counter NAME TEXT: the value of "NAME: value" in nat64/stats output.
+counter() {
+    sed -n "s/^$1: \\([0-9]*\\)\$/\\1/p" <<<"$2"
+}
+
 # Packets reach the tx pcap files, and coverage counts the totals (threads
 # flush them about once a second), a little after the command that caused
 # them.

@@ -36,26 +36,6 @@ sandbox_start br0
 pkt() {
     $PY "$PKT" "$@"
 }
-# report NAME FILE: FILE holds stateful_packets.py's "ok|bad<TAB>name<TAB>
-# detail" lines; each counts as one assertion.  An empty FILE is a failure.
-report() {
-    local verdict name detail seen=
-    local -a lines
-    while IFS=$'\t' read -r verdict name detail; do
-        seen=1
-        if [[ $verdict == ok ]]; then
-            ok "$name"
-        else
-            IFS=$'\t' read -r -a lines <<<"$detail"
-            bad "$name" "${lines[@]}"
-        fi
-    done <"$2"
-    [[ -n $seen ]] || bad "$1" "stateful_packets.py printed nothing: $(cat "$dir/py.err")"
-}
-# counter NAME TEXT: the value of "NAME: value" in nat64/stats output.
-counter() {
-    sed -n "s/^$1: \\([0-9]*\\)\$/\\1/p" <<<"$2"
-}
 # stat ID NAME: prints counter NAME of nat64/stats ID.
 stat() {
     appctl nat64/stats "$1"
