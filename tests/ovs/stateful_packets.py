@@ -27,7 +27,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import packets  # noqa: E402  (shared helpers: pcap reader, RFC 7915 headers)
-from packets import pcap_frames, diff, payload, ip_id, l2len  # noqa: E402
+from packets import pcap_frames, diff, payload, ip_id, l2len, result  # noqa: E402
 
 # --- Addressing ----------------------------------------------------------
 # One stateful instance per concern, each with its own pool6 prefix
@@ -317,11 +317,6 @@ def cases():
     C.append(Case("udp-again", "udp 6->4 after session-flush: a new session, again "
                   "192.0.2.100#7000", "p1", udp_out, out2=[udp_want]))
     return C
-
-
-def result(good, name, detail=""):
-    detail = "\t".join(str(detail).splitlines())
-    print(f"{'ok' if good else 'bad'}\t{name}\t{detail}")
 
 
 def main(argv):

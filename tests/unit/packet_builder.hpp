@@ -525,6 +525,32 @@ struct Topo {
     A6 router6 = a6("2001:db8:ffff::1");
 };
 
+// Translates one packet at clock 'now' through the C ABI.  The output is
+// copied out of the splice; only Result::pkt still points into 'in'.
+inline Result run_at(nat64_instance *inst, const Bytes &in, uint64_t now, unsigned flags = 0) {
+    auto p = std::make_shared<nat64_pkt>();
+    std::memset(p.get(), 0xa5, sizeof *p);  // garbage, as a caller might leave
+    p->l3 = in.data();
+    p->len = static_cast<uint32_t>(in.size());
+    size_t passed = nat64_translate_burst(inst, p.get(), 1, now, flags);
+    Result r;
+    r.verdict = p->verdict;
+    r.reason = p->reason;
+    r.family = p->family;
+    r.frag_size = p->frag_size;
+    r.hdr_len = p->hdr_len;
+    r.consumed = p->consumed;
+    r.tail_len = p->tail_len;
+    EXPECT_EQ(passed, p->verdict == NAT64_DROP ? 0u : 1u);
+    if (p->verdict != NAT64_DROP) {
+        EXPECT_LE(p->hdr_len, NAT64_HDR_MAX);
+        EXPECT_LE(uint64_t{p->consumed} + p->tail_len, in.size());
+        r.out = output_of(*p);
+    }
+    r.pkt = p;
+    return r;
+}
+
 // An instance created through nat64_instance_set() and deleted on scope
 // exit.  'overrides' replaces top-level keys of base_config() (null is a
 // value too: "pool6": null unsets pool6).
@@ -551,31 +577,9 @@ class TestInstance {
     uint32_t id() const { return id_; }
     nat64_instance *handle() const { return inst_; }
 
-    // Translates one packet.  The output is copied out of the splice; only
-    // Result::pkt still points into 'in'.
-    Result run(const Bytes &in, unsigned flags = 0) const {
-        auto p = std::make_shared<nat64_pkt>();
-        std::memset(p.get(), 0xa5, sizeof *p);  // garbage, as a caller might leave
-        p->l3 = in.data();
-        p->len = static_cast<uint32_t>(in.size());
-        size_t passed = nat64_translate_burst(inst_, p.get(), 1, 0, flags);
-        Result r;
-        r.verdict = p->verdict;
-        r.reason = p->reason;
-        r.family = p->family;
-        r.frag_size = p->frag_size;
-        r.hdr_len = p->hdr_len;
-        r.consumed = p->consumed;
-        r.tail_len = p->tail_len;
-        EXPECT_EQ(passed, p->verdict == NAT64_DROP ? 0u : 1u);
-        if (p->verdict != NAT64_DROP) {
-            EXPECT_LE(p->hdr_len, NAT64_HDR_MAX);
-            EXPECT_LE(uint64_t{p->consumed} + p->tail_len, in.size());
-            r.out = output_of(*p);
-        }
-        r.pkt = p;
-        return r;
-    }
+    // Translates one packet (clock 0).  The output is copied out of the
+    // splice; only Result::pkt still points into 'in'.
+    Result run(const Bytes &in, unsigned flags = 0) const { return run_at(inst_, in, 0, flags); }
 
     // The instance's counters by name (nat64_stats).
     uint64_t counter(nat64_counter c) const {

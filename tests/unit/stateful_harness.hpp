@@ -73,31 +73,6 @@ inline std::string ip4s(uint32_t v4) {
            std::to_string((v4 >> 8) & 255) + "." + std::to_string(v4 & 255);
 }
 
-// Translates one packet at clock 'now' through the C ABI.
-inline Result run_at(nat64_instance *inst, const Bytes &in, uint64_t now, unsigned flags = 0) {
-    auto p = std::make_shared<nat64_pkt>();
-    std::memset(p.get(), 0xa5, sizeof *p);
-    p->l3 = in.data();
-    p->len = static_cast<uint32_t>(in.size());
-    size_t passed = nat64_translate_burst(inst, p.get(), 1, now, flags);
-    Result r;
-    r.verdict = p->verdict;
-    r.reason = p->reason;
-    r.family = p->family;
-    r.frag_size = p->frag_size;
-    r.hdr_len = p->hdr_len;
-    r.consumed = p->consumed;
-    r.tail_len = p->tail_len;
-    EXPECT_EQ(passed, p->verdict == NAT64_DROP ? 0u : 1u);
-    if (p->verdict != NAT64_DROP) {
-        EXPECT_LE(p->hdr_len, NAT64_HDR_MAX);
-        EXPECT_LE(uint64_t{p->consumed} + p->tail_len, in.size());
-        r.out = output_of(*p);
-    }
-    r.pkt = p;
-    return r;
-}
-
 // Owns a malloc()ed string from the C ABI.
 struct CStr {
     char *p = nullptr;
