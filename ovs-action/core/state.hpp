@@ -300,6 +300,8 @@ class State {
                      bool reap = true) noexcept;
     void del_bib(const InstanceConfig *c, uint32_t b, uint64_t now) noexcept;
     void set_tcp(Session &s, TcpState st) noexcept;
+    bool fast_path(const InstanceConfig &c, uint32_t found, uint8_t st, Protocol p,
+                   uint8_t tcp_flags, uint64_t now, bool dry) noexcept;
     void on_packet(const InstanceConfig &c, Session &s, bool from_v6, uint8_t tcp_flags,
                    uint64_t now) noexcept;
     void log(const InstanceConfig *c, LogEvent::Kind k, const Bib &b, const Session *s,

@@ -30,18 +30,25 @@ inline void refresh(std::atomic<uint64_t> &expires, uint64_t cur, uint64_t want)
 
 }  // namespace
 
+// The fast path of both directions: a lock-free lookup that, for a live
+// session the packet does not change, only refreshes the lifetime.
+// 'found' is the session (or HashIndex::kNone) and 'st' its TCP state.
+bool State::fast_path(const InstanceConfig &c, uint32_t found, uint8_t st, Protocol p,
+                      uint8_t tcp_flags, uint64_t now, bool dry) noexcept {
+    if (found == HashIndex::kNone) return false;
+    std::atomic<uint64_t> &exp = sessions_.at[found].expires;
+    const uint64_t cur = exp.load(std::memory_order_relaxed);
+    if (cur <= now || !fast_ok(p, st, tcp_flags)) return false;
+    if (!dry) refresh(exp, cur, now + lifetime_ms(c, p, TcpTimer::est));
+    return true;
+}
+
 nat64_counter State::outbound(const InstanceConfig &c, const Flow6 &f, uint64_t now, bool dry,
                               Mapped4 &out) noexcept {
     uint8_t st = 0;
     const uint32_t e = find_session6(f, out, st);
-    if (e != HashIndex::kNone) [[likely]] {
-        std::atomic<uint64_t> &exp = sessions_.at[e].expires;
-        const uint64_t cur = exp.load(std::memory_order_relaxed);
-        if (cur > now && fast_ok(f.proto, st, f.tcp_flags)) [[likely]] {
-            if (!dry) refresh(exp, cur, now + lifetime_ms(c, f.proto, TcpTimer::est));
-            return kOk;
-        }
-    }
+    if (fast_path(c, e, st, f.proto, f.tcp_flags, now, dry)) [[likely]]
+        return kOk;
     return slow_outbound(c, f, now, dry, out);
 }
 
@@ -49,14 +56,8 @@ nat64_counter State::inbound(const InstanceConfig &c, const Flow4 &f, uint64_t n
                              Mapped6 &out) noexcept {
     uint8_t st = 0;
     const uint32_t e = find_session4(f, out, st);
-    if (e != HashIndex::kNone) [[likely]] {
-        std::atomic<uint64_t> &exp = sessions_.at[e].expires;
-        const uint64_t cur = exp.load(std::memory_order_relaxed);
-        if (cur > now && fast_ok(f.proto, st, f.tcp_flags)) [[likely]] {
-            if (!dry) refresh(exp, cur, now + lifetime_ms(c, f.proto, TcpTimer::est));
-            return kOk;
-        }
-    }
+    if (fast_path(c, e, st, f.proto, f.tcp_flags, now, dry)) [[likely]]
+        return kOk;
     return slow_inbound(c, f, now, dry, out);
 }
 
