@@ -253,17 +253,7 @@ class Case:
     def check(self, got1, got2):
         if self.custom:
             return self.custom(got1, got2)
-        errs = []
-        for port, got, want in (("p1", got1, self.out1),
-                                ("p2", got2, self.out2)):
-            if len(got) != len(want):
-                errs.append(f"{len(got)} frames on {port}, expected {len(want)}")
-                continue
-            for i, (g, w) in enumerate(zip(got, want)):
-                e = w.check(g)
-                if e:
-                    errs.append(f"{port} frame {i + 1}: {e}")
-        return errs
+        return check_frames(got1, got2, self.out1, self.out2)
 
 
 def payload(n, seed=0):
@@ -737,6 +727,21 @@ def stress_check(path, n):
                 f"A={by['A']} B={by['B']}"))
     for good, name, detail in res:
         result(good, name, detail)
+
+
+def check_frames(got1, got2, want1, want2):
+    """The frames captured on p1 and p2 against the expected ones, in order;
+    a list of differences (empty: all match)."""
+    errs = []
+    for port, got, want in (("p1", got1, want1), ("p2", got2, want2)):
+        if len(got) != len(want):
+            errs.append(f"{len(got)} frames on {port}, expected {len(want)}")
+            continue
+        for i, (g, w) in enumerate(zip(got, want)):
+            e = w.check(g)
+            if e:
+                errs.append(f"{port} frame {i + 1}: {e}")
+    return errs
 
 
 # --- Commands ---------------------------------------------------------------

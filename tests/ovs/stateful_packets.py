@@ -158,17 +158,7 @@ class Case:
         self.out1, self.out2 = list(out1), list(out2)
 
     def check(self, got1, got2):
-        errs = []
-        for port, got, want in (("p1", got1, self.out1),
-                                ("p2", got2, self.out2)):
-            if len(got) != len(want):
-                errs.append(f"{len(got)} frames on {port}, expected {len(want)}")
-                continue
-            for i, (g, w) in enumerate(zip(got, want)):
-                e = w.check(g)
-                if e:
-                    errs.append(f"{port} frame {i + 1}: {e}")
-        return errs
+        return packets.check_frames(got1, got2, self.out1, self.out2)
 
 
 def cases():
