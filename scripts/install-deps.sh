@@ -16,6 +16,8 @@ PACKAGES=(
     llvm
     # libraries
     libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libpcap-dev
+    # nat64d: host routes, neighbours and addresses through rtnetlink
+    libnl-3-dev libnl-route-3-dev
     # tests and benchmarks
     libgtest-dev libgmock-dev libbenchmark-dev
     python3 python3-scapy tcpdump
