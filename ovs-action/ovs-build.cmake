@@ -72,7 +72,7 @@ ExternalProject_Add(openvswitch
                   ${CMAKE_BINARY_DIR}/share/openvswitch
   COMMAND ${CMAKE_COMMAND} -E copy ${NAT64_OVS_PROGRAMS} ${CMAKE_BINARY_DIR}/bin/
   COMMAND ${CMAKE_COMMAND} -E copy vswitchd/vswitch.ovsschema ${NAT64_OVS_SCHEMA}
-  BUILD_BYPRODUCTS ${_ovs_installed} ${NAT64_OVS_SCHEMA}
+  BUILD_BYPRODUCTS ${_ovs_installed} ${NAT64_OVS_SCHEMA} ${NAT64_OVS_SRC}/lib/.libs/libopenvswitch.a
   LOG_DOWNLOAD ON
   LOG_PATCH ON
   LOG_CONFIGURE ON

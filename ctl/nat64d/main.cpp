@@ -1,0 +1,145 @@
+// nat64d: the per-node controller of ovs-nat64.  Reads Proxmox's applied SDN
+// state and our per-VNet settings, and makes this node's Open vSwitch
+// bridges, flows, translator instances and host routes match them; then
+// keeps them so (docs/reference.md, "nat64d").
+#include <poll.h>
+#include <sys/inotify.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <iostream>
+#include <string>
+
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
+
+#include "nat64d/ovs.hpp"
+#include "nat64d/ovs_glue.h"
+#include "nat64d/reconciler.hpp"
+
+namespace {
+
+volatile std::sig_atomic_t g_stop = 0;
+void on_signal(int) {
+    g_stop = 1;
+}
+
+// Proxmox's node name is the host name up to the first dot
+// (PVE::INotify::nodename).
+std::string short_hostname() {
+    char buf[256] = {};
+    if (gethostname(buf, sizeof buf - 1) != 0) return "localhost";
+    std::string h(buf);
+    return h.substr(0, h.find('.'));
+}
+
+void setup_logging(const std::string &level) {
+    auto logger = spdlog::stderr_logger_mt("nat64d");
+    // Under systemd stderr goes to the journal, which stamps every line
+    // itself; on a terminal the time helps.
+    logger->set_pattern(isatty(STDERR_FILENO) ? "%H:%M:%S.%e %^%l%$: %v" : "%l: %v");
+    logger->set_level(spdlog::level::from_str(level));
+    spdlog::set_default_logger(logger);
+}
+
+// Waits until the configuration directory changes (a file written, renamed
+// into place or removed) or timeout_ms passed, whichever is first.  Changes
+// made on another cluster node reach pmxcfs without an inotify event, which
+// is one reason for the periodic pass.
+void wait_for_change(int inotify_fd, int timeout_ms) {
+    pollfd p{inotify_fd, POLLIN, 0};
+    if (inotify_fd < 0 || poll(&p, 1, timeout_ms) <= 0) {
+        if (inotify_fd < 0) usleep(static_cast<useconds_t>(timeout_ms) * 1000);
+        return;
+    }
+    // A writer usually makes several events (create, write, rename): let
+    // them settle, then drain them all for one pass.
+    usleep(50 * 1000);
+    char buf[4096];
+    while (read(inotify_fd, buf, sizeof buf) > 0) {
+    }
+}
+
+}  // namespace
+
+static int run(const nat64d::ReconcilerOptions &opt, const nat64d::OvsEndpoints &ep,
+               double interval, bool once) {
+    nat64d::Netlink nl;
+    nat64d::Ovs ovs(ep);
+    nat64d::Reconciler rec(opt, ovs, nl, std::cout);
+
+    if (once || opt.dry_run) {
+        int errors = rec.pass();
+        return errors == 0 ? 0 : 1;
+    }
+    std::signal(SIGTERM, on_signal);
+    std::signal(SIGINT, on_signal);
+    int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    if (fd < 0 || inotify_add_watch(
+                      fd, opt.config_dir.c_str(),
+                      IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE | IN_DELETE) < 0) {
+        spdlog::warn("{}: cannot watch for changes ({}); checking every {} s",
+                     opt.config_dir.string(), std::strerror(errno), interval);
+    }
+    spdlog::info("nat64d {} on node {}: config {}, OVSDB {}, every {} s", PROJECT_VERSION, opt.node,
+                 opt.config_dir.string(), ep.db, interval);
+    while (!g_stop) {
+        int errors = rec.pass();
+        spdlog::debug("pass done: {} error(s)", errors);
+        wait_for_change(fd, static_cast<int>(interval * 1000));
+    }
+    spdlog::info("nat64d stopping (flows, instances and routes stay as they are)");
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    CLI::App app{
+        "nat64d: programs this node's Open vSwitch bridges, flows, NAT64 translator instances and\n"
+        "host routes from the Proxmox SDN configuration (zones of type ipv6only), and keeps them "
+        "so."};
+    nat64d::ReconcilerOptions opt;
+    opt.config_dir = "/etc/pve/sdn";
+    opt.node = short_hostname();
+    nat64d::OvsEndpoints ep{"unix:/run/openvswitch/db.sock", "/run/openvswitch", ""};
+    double interval = 1.0;
+    bool once = false;
+    std::string level = "info";
+
+    app.add_option("--config-dir", opt.config_dir,
+                   "Directory with Proxmox's .running-config and nat64.json")
+        ->capture_default_str();
+    app.add_option("--node", opt.node, "This node's name, as in a zone's \"nodes\"")
+        ->capture_default_str();
+    app.add_option("--ovsdb", ep.db, "OVSDB remote of ovsdb-server")->capture_default_str();
+    app.add_option(
+           "--ovs-rundir", ep.rundir,
+           "Open vSwitch run directory: bridges' <bridge>.mgmt sockets and ovs-vswitchd.pid")
+        ->capture_default_str();
+    app.add_option("--ovs-ctl", ep.ctl,
+                   "ovs-vswitchd's control socket (default: <ovs-rundir>/ovs-vswitchd.<pid>.ctl)");
+    app.add_option(
+           "--interval", interval,
+           "Seconds between drift checks (configuration changes made on this node act at once)")
+        ->check(CLI::Range(0.1, 3600.0))
+        ->capture_default_str();
+    app.add_flag("--once", once,
+                 "Reconcile once and exit: 0 if the node matches the configuration, 1 if not");
+    app.add_flag("--dry-run", opt.dry_run,
+                 "Print the changes a pass would make, change nothing, exit (implies --once)");
+    app.add_option("--log-level", level, "Log level")
+        ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
+        ->capture_default_str();
+    app.set_version_flag("--version", std::string("nat64d ") + PROJECT_VERSION);
+    CLI11_PARSE(app, argc, argv);
+
+    setup_logging(level);
+    n64_glue_init("nat64d");
+
+    try {
+        return run(opt, ep, interval, once);
+    } catch (const std::exception &e) {
+        spdlog::critical("{}", e.what());
+        return 1;
+    }
+}

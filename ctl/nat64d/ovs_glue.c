@@ -1,0 +1,383 @@
+/* libopenvswitch glue for nat64d: see ovs_glue.h.  Written in OVS's style,
+ * against the OVS 3.1 tree the build patches (its config.h comes first, as
+ * in every OVS source file). */
+#include <config.h>
+
+#include "ovs_glue.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "byte-order.h"
+#include "jsonrpc.h"
+#include "openvswitch/dynamic-string.h"
+#include "openvswitch/json.h"
+#include "openvswitch/match.h"
+#include "openvswitch/ofp-actions.h"
+#include "openvswitch/ofp-errors.h"
+#include "openvswitch/ofp-flow.h"
+#include "openvswitch/ofp-msgs.h"
+#include "openvswitch/ofp-protocol.h"
+#include "openvswitch/ofpbuf.h"
+#include "openvswitch/vconn.h"
+#include "openvswitch/vlog.h"
+#include "ovs-thread.h"
+#include "stream.h"
+#include "unixctl.h"
+#include "util.h"
+
+/* Bundles are OpenFlow 1.4 (OVS also speaks them as an ONF extension in
+ * 1.3); the bridge must allow one of them, which OVS does by default. */
+#define N64_OF_PROTOCOL OFPUTIL_P_OF14_OXM
+#define N64_OF_VERSIONS ((1u << OFP14_VERSION) | (1u << OFP13_VERSION))
+#define N64_TIMEOUT_MS 5000
+
+void
+n64_glue_init(const char *program_name)
+{
+    ovs_set_program_name(program_name, VERSION);
+    vlog_set_levels(NULL, VLF_ANY_DESTINATION, VLL_ERR);
+}
+
+void
+n64_free(void *p)
+{
+    free(p);
+}
+
+static int OVS_PRINTF_FORMAT(3, 4)
+fail(char **errp, int error, const char *format, ...)
+{
+    va_list args;
+
+    va_start(args, format);
+    *errp = xvasprintf(format, args);
+    va_end(args);
+    return error ? error : EINVAL;
+}
+
+/* The canonical one-line form of a flow (ovs_glue.h). */
+static void
+format_flow(struct ds *s, ovs_be64 cookie, uint8_t table_id, int priority,
+            const struct match *match, const struct ofpact *ofpacts,
+            size_t ofpacts_len)
+{
+    struct ofpact_format_params fp = { .s = s };
+
+    ds_put_format(s, "cookie=0x%"PRIx64", table=%"PRIu8", ",
+                  ntohll(cookie), table_id);
+    match_format(match, NULL, s, priority);
+    if (s->string[s->length - 1] != ' ') {
+        ds_put_char(s, ' ');
+    }
+    ds_put_cstr(s, "actions=");
+    ofpacts_format(ofpacts, ofpacts_len, &fp);
+    ds_put_char(s, '\n');
+}
+
+/* Parses 'flows' (one add-flow per line; blank lines and '#' comments
+ * skipped) into a list of OFPFC_ADD flow_mod messages for 'protocol'. */
+static int
+encode_flows(const char *flows, enum ofputil_protocol protocol,
+             struct ovs_list *requests, char **errp)
+{
+    char *copy = xstrdup(flows);
+    char *save = NULL;
+    int line_no = 0;
+    int error = 0;
+
+    for (char *line = strtok_r(copy, "\n", &save); line;
+         line = strtok_r(NULL, "\n", &save)) {
+        struct ofputil_flow_mod fm;
+        enum ofputil_protocol usable;
+        char *perr;
+
+        line_no++;
+        line += strspn(line, " \t");
+        if (!*line || *line == '#') {
+            continue;
+        }
+        perr = parse_ofp_flow_mod_str(&fm, line, NULL, NULL, OFPFC_ADD,
+                                      &usable);
+        if (perr) {
+            error = fail(errp, EINVAL, "flow %d \"%s\": %s", line_no, line,
+                         perr);
+            free(perr);
+            break;
+        }
+        if (!(usable & protocol)) {
+            error = fail(errp, EINVAL, "flow %d \"%s\" cannot be expressed in "
+                         "OpenFlow 1.4", line_no, line);
+        } else {
+            struct ofpbuf *msg = ofputil_encode_flow_mod(&fm, protocol);
+            ovs_list_push_back(requests, &msg->list_node);
+        }
+        free(fm.ofpacts);
+        minimatch_destroy(&fm.match);
+        if (error) {
+            break;
+        }
+    }
+    free(copy);
+    return error;
+}
+
+int
+n64_of_canonical(const char *flows, char **canonical, char **errp)
+{
+    struct ovs_list requests = OVS_LIST_INITIALIZER(&requests);
+    struct ds s = DS_EMPTY_INITIALIZER;
+    struct ofpbuf *msg;
+    int error;
+
+    *canonical = NULL;
+    error = encode_flows(flows, N64_OF_PROTOCOL, &requests, errp);
+    LIST_FOR_EACH (msg, list_node, &requests) {
+        struct ofputil_flow_mod fm;
+        struct ofpbuf ofpacts;
+        struct match match;
+        enum ofperr ofperr;
+
+        if (error) {
+            break;
+        }
+        ofpbuf_init(&ofpacts, 64);
+        ofperr = ofputil_decode_flow_mod(&fm, msg->data, N64_OF_PROTOCOL,
+                                         NULL, NULL, &ofpacts, OFPP_MAX, 255);
+        if (ofperr) {
+            error = fail(errp, EINVAL, "decoding a flow: %s",
+                         ofperr_to_string(ofperr));
+        } else {
+            minimatch_expand(&fm.match, &match);
+            format_flow(&s, fm.new_cookie, fm.table_id, fm.priority, &match,
+                        fm.ofpacts, fm.ofpacts_len);
+            minimatch_destroy(&fm.match);
+        }
+        ofpbuf_uninit(&ofpacts);
+    }
+    ofpbuf_list_delete(&requests);
+    if (error) {
+        ds_destroy(&s);
+        return error;
+    }
+    *canonical = ds_steal_cstr(&s);
+    return 0;
+}
+
+static int
+open_vconn(const char *target, struct vconn **vconnp, char **errp)
+{
+    int error = vconn_open_block(target, N64_OF_VERSIONS, DSCP_DEFAULT,
+                                 N64_TIMEOUT_MS, vconnp);
+    if (error) {
+        return fail(errp, error, "%s: connecting: %s", target,
+                    ovs_strerror(error));
+    }
+    return 0;
+}
+
+int
+n64_of_dump(const char *target, uint64_t cookie, uint64_t cookie_mask,
+            char **canonical, char **errp)
+{
+    struct ofputil_flow_stats_request fsr = {
+        .aggregate = false,
+        .cookie = htonll(cookie),
+        .cookie_mask = htonll(cookie_mask),
+        .out_port = OFPP_ANY,
+        .out_group = OFPG_ANY,
+        .table_id = 0xff,
+    };
+    struct ofputil_flow_stats *fses = NULL;
+    struct ds s = DS_EMPTY_INITIALIZER;
+    enum ofputil_protocol protocol;
+    struct vconn *vconn;
+    size_t n_fses = 0;
+    int error;
+
+    *canonical = NULL;
+    match_init_catchall(&fsr.match);
+    error = open_vconn(target, &vconn, errp);
+    if (error) {
+        return error;
+    }
+    protocol = ofputil_protocol_from_ofp_version(vconn_get_version(vconn));
+    error = vconn_dump_flows(vconn, &fsr, protocol, &fses, &n_fses);
+    vconn_close(vconn);
+    if (error) {
+        return fail(errp, error, "%s: dumping flows: %s", target,
+                    ovs_strerror(error));
+    }
+    for (size_t i = 0; i < n_fses; i++) {
+        const struct ofputil_flow_stats *fs = &fses[i];
+
+        format_flow(&s, fs->cookie, fs->table_id, fs->priority, &fs->match,
+                    fs->ofpacts, fs->ofpacts_len);
+        free(CONST_CAST(struct ofpact *, fs->ofpacts));
+    }
+    free(fses);
+    *canonical = ds_steal_cstr(&s);
+    return 0;
+}
+
+/* The first error of a bundle, as text. */
+static char *
+bundle_error(struct ovs_list *errors)
+{
+    struct ofpbuf *error;
+    char *msg = NULL;
+
+    LIST_FOR_EACH_POP (error, list_node, errors) {
+        if (!msg) {
+            struct ofpbuf payload;
+            enum ofperr ofperr = ofperr_decode_msg(error->data, &payload);
+
+            msg = xstrdup(ofperr ? ofperr_to_string(ofperr)
+                                 : "undecodable error");
+            if (ofperr) {
+                ofpbuf_uninit(&payload);
+            }
+        }
+        ofpbuf_delete(error);
+    }
+    return msg;
+}
+
+int
+n64_of_replace(const char *target, uint64_t cookie, uint64_t cookie_mask,
+               const char *flows, char **errp)
+{
+    struct ovs_list requests = OVS_LIST_INITIALIZER(&requests);
+    struct ovs_list errors = OVS_LIST_INITIALIZER(&errors);
+    enum ofputil_protocol protocol;
+    struct ofputil_flow_mod del;
+    struct vconn *vconn;
+    char *reason;
+    int error;
+
+    error = open_vconn(target, &vconn, errp);
+    if (error) {
+        return error;
+    }
+    protocol = ofputil_protocol_from_ofp_version(vconn_get_version(vconn));
+
+    /* First the delete of everything that carries our cookie, in all
+     * tables, then the adds: ordered, so the bundle is "replace ours". */
+    memset(&del, 0, sizeof del);
+    minimatch_init_catchall(&del.match);
+    del.cookie = htonll(cookie);
+    del.cookie_mask = htonll(cookie_mask);
+    del.new_cookie = OVS_BE64_MAX;
+    del.table_id = OFPTT_ALL;
+    del.command = OFPFC_DELETE;
+    del.buffer_id = UINT32_MAX;
+    del.out_port = OFPP_ANY;
+    del.out_group = OFPG_ANY;
+    ovs_list_push_back(&requests,
+                       &ofputil_encode_flow_mod(&del, protocol)->list_node);
+    minimatch_destroy(&del.match);
+
+    error = encode_flows(flows, protocol, &requests, errp);
+    if (!error) {
+        error = vconn_bundle_transact(vconn, &requests,
+                                      OFPBF_ORDERED | OFPBF_ATOMIC, &errors);
+        reason = bundle_error(&errors);
+        if (reason) {
+            error = fail(errp, error ? error : EPROTO,
+                         "%s: flow bundle refused: %s", target, reason);
+            free(reason);
+        } else if (error) {
+            error = fail(errp, error, "%s: flow bundle: %s", target,
+                         ovs_strerror(error));
+        }
+    }
+    ofpbuf_list_delete(&requests);
+    vconn_close(vconn);
+    return error;
+}
+
+int
+n64_unixctl(const char *path, const char *command, int argc,
+            const char *argv[], char **result, char **errp)
+{
+    struct jsonrpc *client;
+    char *cmd_result = NULL;
+    char *cmd_error = NULL;
+    int error;
+
+    *result = NULL;
+    error = unixctl_client_create(path, &client);
+    if (error) {
+        return fail(errp, error, "%s: connecting: %s", path,
+                    ovs_strerror(error));
+    }
+    error = unixctl_client_transact(client, command, argc,
+                                    (char **) argv,
+                                    &cmd_result, &cmd_error);
+    jsonrpc_close(client);
+    if (error) {
+        error = fail(errp, error, "%s: %s: %s", path, command,
+                     ovs_strerror(error));
+    } else if (cmd_error) {
+        size_t len = strlen(cmd_error);
+
+        while (len && cmd_error[len - 1] == '\n') {
+            cmd_error[--len] = '\0';
+        }
+        error = fail(errp, EPROTO, "%s", cmd_error);
+    } else {
+        *result = cmd_result ? cmd_result : xstrdup("");
+        cmd_result = NULL;
+    }
+    free(cmd_result);
+    free(cmd_error);
+    return error;
+}
+
+int
+n64_ovsdb_transact(const char *remote, const char *params_json,
+                   char **result_json, char **errp)
+{
+    struct jsonrpc_msg *request, *reply = NULL;
+    struct stream *stream;
+    struct jsonrpc *rpc;
+    struct json *params;
+    int error;
+
+    *result_json = NULL;
+    params = json_from_string(params_json);
+    if (params->type == JSON_STRING) {
+        /* json_from_string() reports a parse error as a string. */
+        error = fail(errp, EINVAL, "bad OVSDB request: %s",
+                     json_string(params));
+        json_destroy(params);
+        return error;
+    }
+    error = stream_open_block(jsonrpc_stream_open(remote, &stream,
+                                                  DSCP_DEFAULT),
+                              N64_TIMEOUT_MS, &stream);
+    if (error) {
+        json_destroy(params);
+        return fail(errp, error, "%s: connecting: %s", remote,
+                    ovs_strerror(error));
+    }
+    rpc = jsonrpc_open(stream);
+    request = jsonrpc_create_request("transact", params, NULL);
+    error = jsonrpc_transact_block(rpc, request, &reply);
+    jsonrpc_close(rpc);
+    if (error) {
+        return fail(errp, error, "%s: transact: %s", remote,
+                    ovs_strerror(error));
+    }
+    if (reply->error) {
+        char *text = json_to_string(reply->error, 0);
+        error = fail(errp, EPROTO, "%s: transact: %s", remote, text);
+        free(text);
+    } else {
+        *result_json = json_to_string(reply->result, 0);
+    }
+    jsonrpc_msg_destroy(reply);
+    return error;
+}

@@ -1,0 +1,455 @@
+#include "nat64d/reconciler.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <ostream>
+#include <sstream>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "nat64d/flows.hpp"
+#include "nat64d/sdn_config.hpp"
+
+namespace nat64d {
+
+namespace {
+
+std::vector<std::string> sorted_lines(const std::string &text) {
+    std::vector<std::string> lines;
+    std::istringstream in(text);
+    for (std::string l; std::getline(in, l);) {
+        if (!l.empty()) lines.push_back(l);
+    }
+    std::sort(lines.begin(), lines.end());
+    return lines;
+}
+
+std::string route_text(const Route4 &r, const std::string &dev) {
+    return nat64::format_prefix(r.dst) + " via " + nat64::format_ipv4(r.gateway) + " dev " + dev;
+}
+
+// Addresses a VM must never reach through pool6 anyway (shared/design.md:
+// the core refuses RFC 6890 special ranges itself), so not worth listing.
+bool reserved_anyway(uint32_t a) {
+    return (a >> 24) == 127 || (a >> 16) == 0xa9fe || (a >> 24) == 0;
+}
+
+}  // namespace
+
+// What a pass reads once and shares between the VNets.
+struct Reconciler::Actual {
+    std::vector<BridgeRow> bridges;
+    std::vector<Route4> routes;  // ours (protocol kRouteProtocol)
+    std::set<Route4> wanted_routes;
+    std::set<int> routed_devices;  // devices whose routes this pass worked out
+};
+
+Reconciler::Reconciler(ReconcilerOptions opt, Ovs &ovs, Netlink &nl, std::ostream &plan_out)
+    : opt_(std::move(opt)), ovs_(ovs), nl_(nl), plan_(plan_out) {}
+
+void Reconciler::log_once(int level, const std::string &msg) {
+    // The same problem every second would drown the journal: report it
+    // when it appears, and again only after it went away and came back.
+    logged_now_.insert(msg);
+    if (logged_.count(msg) != 0) return;
+    spdlog::log(static_cast<spdlog::level::level_enum>(level), "{}", msg);
+}
+
+bool Reconciler::act(const std::string &what) {
+    if (opt_.dry_run) {
+        plan_ << what << '\n';
+        return false;
+    }
+    spdlog::info("{}", what);
+    return true;
+}
+
+void Reconciler::sysctl(const std::string &key, const std::string &value) {
+    auto cur = read_sysctl(key);
+    if (cur && *cur == value) return;
+    if (act("set sysctl " + key + " = " + value + " (was " + cur.value_or("absent") + ")")) {
+        write_sysctl(key, value);
+    }
+}
+
+nat64::InstanceConfig Reconciler::with_host_denylist(const nat64::InstanceConfig &c) const {
+    // Security (README, "Security"): a VM must never reach the node itself
+    // through pool6, so every IPv4 address of this node is denied as a
+    // pool6 destination, whatever the operator configured.
+    nat64::InstanceConfig out = c;
+    for (uint32_t a : host_ipv4_) {
+        if (reserved_anyway(a)) continue;
+        nat64::Ipv4Prefix p{a, 32};
+        if (std::find(out.denylist4.begin(), out.denylist4.end(), p) == out.denylist4.end()) {
+            out.denylist4.push_back(p);
+        }
+    }
+    return out;
+}
+
+int Reconciler::pass() {
+    int errors = 0;
+    logged_now_.clear();
+
+    // 1. The configuration.  A file that cannot be read as a whole leaves
+    // everything as the last good configuration made it.
+    Desired d;
+    try {
+        d = load_desired(opt_.config_dir, opt_.node);
+        last_good_ = d;
+    } catch (const ConfigFileError &e) {
+        errors++;
+        if (!last_good_) {
+            log_once(spdlog::level::err,
+                     std::string(e.what()) + "; nothing is changed until the file is fixed");
+            logged_ = logged_now_;
+            return errors;
+        }
+        log_once(spdlog::level::err,
+                 std::string(e.what()) + "; keeping the previous good configuration");
+        d = *last_good_;
+    }
+    for (const auto &p : d.problems) {
+        std::string msg = p.vnet.empty() || p.message.find(p.vnet) != std::string::npos
+                              ? p.message
+                              : "vnet " + p.vnet + ": " + p.message;
+        if (p.warning) {
+            log_once(spdlog::level::warn, msg);
+        } else {
+            errors++;
+            log_once(spdlog::level::err, msg);
+        }
+    }
+    // A VNet whose configuration is wrong keeps its last good state; one
+    // that never had one is left alone entirely (not created, not removed).
+    std::map<std::string, VNetSpec> want = d.vnets;
+    std::set<std::string> untouched;
+    for (const auto &[vnet, why] : d.failed) {
+        auto it = applied_.find(vnet);
+        if (it != applied_.end()) {
+            want.emplace(vnet, it->second);
+            log_once(spdlog::level::warn,
+                     "vnet " + vnet + ": keeping its previous good configuration");
+        } else {
+            untouched.insert(vnet);
+        }
+    }
+
+    // 2. ovs-vswitchd.  A new pid means a restart: its instances and flows
+    // are gone, and this pass puts them back.
+    auto pid = ovs_.vswitchd_pid();
+    if (pid != vswitchd_pid_) {
+        if (pid && vswitchd_pid_) {
+            spdlog::warn("ovs-vswitchd restarted (pid {} -> {}): programming every VNet again",
+                         *vswitchd_pid_, *pid);
+        } else if (pid) {
+            spdlog::info("ovs-vswitchd is running (pid {})", *pid);
+        }
+        vswitchd_pid_ = pid;
+    }
+    if (!pid) {
+        log_once(spdlog::level::err, "ovs-vswitchd is not running: waiting for it");
+        logged_ = logged_now_;
+        return errors + 1;
+    }
+
+    Actual actual;
+    try {
+        host_ipv4_ = nl_.ipv4_addresses();
+        actual.bridges = ovs_.bridges();
+        actual.routes = nl_.our_routes4();
+    } catch (const std::exception &e) {
+        log_once(spdlog::level::err, e.what());
+        logged_ = logged_now_;
+        return errors + 1;
+    }
+
+    // 3. Every wanted VNet, each on its own: one VNet's failure (a refused
+    // instance, a bridge of the wrong type) leaves the others working.
+    for (const auto &[vnet, spec] : want) {
+        try {
+            reconcile_vnet(spec, actual);
+            if (d.vnets.count(vnet) != 0) applied_[vnet] = spec;
+        } catch (const std::exception &e) {
+            errors++;
+            log_once(spdlog::level::err, "vnet " + vnet + ": " + e.what());
+        }
+    }
+
+    // 4. What nat64d made for VNets that are gone.
+    std::set<int> keep_ifindexes;
+    std::set<uint32_t> keep_instances;
+    for (const auto &[vnet, spec] : want)
+        keep_instances.insert(spec.instance.instance);
+    for (const auto &br : actual.bridges) {
+        auto v = br.external_ids.find(kExtVnet);
+        if (v == br.external_ids.end()) continue;
+        if (want.count(v->second) != 0 || untouched.count(v->second) != 0) {
+            if (auto link = nl_.link(br.name)) keep_ifindexes.insert(link->ifindex);
+            if (untouched.count(v->second) != 0) {
+                auto i = br.external_ids.find(kExtInstance);
+                if (i != br.external_ids.end()) keep_instances.insert(std::stoul(i->second));
+            }
+            continue;
+        }
+        try {
+            remove_vnet(br, actual);
+        } catch (const std::exception &e) {
+            errors++;
+            log_once(spdlog::level::err, "removing vnet " + v->second + ": " + e.what());
+        }
+    }
+    try {
+        // Afresh: deleting a bridge took its device's routes with it.
+        actual.routes = nl_.our_routes4();
+        remove_stale_routes(keep_ifindexes, actual);
+        remove_stale_instances(keep_instances, actual);
+    } catch (const std::exception &e) {
+        errors++;
+        log_once(spdlog::level::err, e.what());
+    }
+    for (auto it = applied_.begin(); it != applied_.end();) {
+        it = want.count(it->first) != 0 ? std::next(it) : applied_.erase(it);
+    }
+    logged_ = logged_now_;
+    return errors;
+}
+
+void Reconciler::reconcile_vnet(const VNetSpec &spec, Actual &actual) {
+    ensure_bridge(spec, actual);
+    if (opt_.dry_run && !nl_.link(spec.vnet)) {
+        plan_ << "vnet " << spec.vnet << ": instance " << spec.instance.instance
+              << ", flows and routes follow once the bridge exists\n";
+        return;
+    }
+    LinkInfo link = wait_for_link(spec.vnet);
+    ensure_host_side(spec, link);
+    ensure_instance(spec);
+    ensure_flows(spec, link);
+    ensure_routes(spec, link, actual);
+}
+
+void Reconciler::ensure_bridge(const VNetSpec &spec, Actual &actual) {
+    const std::map<std::string, std::string> ids{
+        {kExtVnet, spec.vnet}, {kExtInstance, std::to_string(spec.instance.instance)}};
+    auto it = std::find_if(actual.bridges.begin(), actual.bridges.end(),
+                           [&](const BridgeRow &b) { return b.name == spec.vnet; });
+    if (it == actual.bridges.end()) {
+        // Off Proxmox, or before the first SDN Apply: nat64d makes the
+        // bridge itself (on Proxmox, ifupdown2 makes it from the zone
+        // plugin's config and nat64d only adds its external_ids).
+        auto created = ids;
+        created[kExtCreated] = "true";
+        if (act("vnet " + spec.vnet + ": create bridge " + spec.vnet +
+                " (datapath_type=netdev, mtu " + std::to_string(spec.mtu) + ")")) {
+            ovs_.create_bridge(spec.vnet, spec.mtu, format_mac(gateway_mac(spec.instance.instance)),
+                               created);
+            actual.bridges = ovs_.bridges();
+        }
+        return;
+    }
+    if (it->datapath_type != "netdev") {
+        throw OvsError(
+            "bridge " + spec.vnet + " has datapath_type \"" + it->datapath_type +
+            "\": the nat64 action runs only in the userspace datapath (datapath_type=netdev)");
+    }
+    bool same = true;
+    for (const auto &[k, v] : ids) {
+        auto e = it->external_ids.find(k);
+        same = same && e != it->external_ids.end() && e->second == v;
+    }
+    if (same) return;
+    // The instance id changed (nat64.json): the old instance goes.
+    auto old = it->external_ids.find(kExtInstance);
+    if (old != it->external_ids.end() && old->second != ids.at(kExtInstance)) {
+        if (act("vnet " + spec.vnet + ": delete its previous instance " + old->second)) {
+            ovs_.appctl("nat64/instance-del", {old->second});
+        }
+    }
+    if (act("vnet " + spec.vnet + ": mark bridge " + spec.vnet + " as nat64d's (external_ids)")) {
+        ovs_.set_external_ids(*it, ids);
+        for (const auto &[k, v] : ids)
+            it->external_ids[k] = v;
+    }
+}
+
+LinkInfo Reconciler::wait_for_link(const std::string &name) {
+    // ovs-vswitchd creates the internal port's device in its next main loop
+    // iteration after the OVSDB change; that is milliseconds.
+    for (int i = 0; i < 100; i++) {
+        if (auto link = nl_.link(name)) return *link;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    throw OvsError("the bridge's internal port " + name +
+                   " did not appear as a network device within 5 s");
+}
+
+void Reconciler::ensure_host_side(const VNetSpec &spec, const LinkInfo &link) {
+    const std::string &dev = spec.vnet;
+    if (!link.up && act("vnet " + dev + ": set link " + dev + " up")) nl_.set_link_up(dev);
+    // The subnets' gateways live on the internal port: the VMs' default
+    // router (ND answered by the host's kernel).  Added when missing, never
+    // removed: on Proxmox ifupdown2 owns them.
+    for (const auto &s : spec.subnets) {
+        if (!s.gateway) continue;
+        auto have = nl_.ipv6_addresses(dev);
+        if (std::find(have.begin(), have.end(), std::make_pair(*s.gateway, s.prefix.len)) !=
+            have.end())
+            continue;
+        if (act("vnet " + dev + ": add address " + nat64::format_ipv6(*s.gateway) + "/" +
+                std::to_string(s.prefix.len) + " to " + dev)) {
+            nl_.ensure_ipv6_address(dev, *s.gateway, s.prefix.len);
+        }
+    }
+    // Forwarding: translated IPv4 leaves through the host's IPv4 stack, and
+    // translated IPv6 is routed by the host to the VM.
+    if (!nl_.ipv4_forwarding(dev) && act("vnet " + dev + ": enable IPv4 forwarding on " + dev)) {
+        nl_.set_ipv4_forwarding(dev, true);
+    }
+    sysctl("net.ipv4.ip_forward", "1");
+    sysctl("net.ipv6.conf." + dev + ".forwarding", "1");
+    sysctl("net.ipv6.conf.all.forwarding", "1");
+}
+
+void Reconciler::ensure_instance(const VNetSpec &spec) {
+    const nat64::InstanceConfig want = with_host_denylist(spec.instance);
+    const std::string id = std::to_string(want.instance);
+    std::optional<nat64::InstanceConfig> have;
+    try {
+        have = nat64::parse_instance_config(ovs_.appctl("nat64/instance-show", {id}));
+    } catch (const OvsError &) {
+        // No such instance (ovs-vswitchd restarted, or a new VNet).
+    }
+    our_instances_.insert(want.instance);
+    if (have && *have == want) return;
+    if (act("vnet " + spec.vnet + ": " + (have ? "update" : "create") + " translator instance " +
+            id)) {
+        ovs_.appctl("nat64/instance-set", {nat64::to_json(want)});
+    }
+}
+
+void Reconciler::ensure_flows(const VNetSpec &spec, const LinkInfo &link) {
+    const std::string text = vnet_flows(spec, link.mac);
+    auto c = canonical_.find(text);
+    if (c == canonical_.end()) {
+        if (canonical_.size() > 256) canonical_.clear();
+        c = canonical_.emplace(text, ovs_.canonical_flows(text)).first;
+    }
+    auto want = sorted_lines(c->second);
+    auto have = sorted_lines(ovs_.dump_flows(spec.vnet, kCookieOwner, kCookieOwnerMask));
+    if (want == have) return;
+
+    std::vector<std::string> added, removed;
+    std::set_difference(want.begin(), want.end(), have.begin(), have.end(),
+                        std::back_inserter(added));
+    std::set_difference(have.begin(), have.end(), want.begin(), want.end(),
+                        std::back_inserter(removed));
+    std::string what = "vnet " + spec.vnet + ": replace its flows (" +
+                       std::to_string(added.size()) + " to add, " + std::to_string(removed.size()) +
+                       " to remove, in one bundle)";
+    if (opt_.dry_run) {
+        plan_ << what << '\n';
+        for (const auto &l : removed)
+            plan_ << "  - " << l << '\n';
+        for (const auto &l : added)
+            plan_ << "  + " << l << '\n';
+        return;
+    }
+    spdlog::info("{}", what);
+    for (const auto &l : removed)
+        spdlog::debug("  - {}", l);
+    for (const auto &l : added)
+        spdlog::debug("  + {}", l);
+    ovs_.replace_flows(spec.vnet, kCookieOwner, kCookieOwnerMask, text);
+}
+
+void Reconciler::ensure_routes(const VNetSpec &spec, const LinkInfo &link, Actual &actual) {
+    const std::string &dev = spec.vnet;
+    const Mac xlat = translator_mac(spec.instance.instance);
+    auto prefixes = vnet_ipv4_prefixes(spec);
+    if (!prefixes.empty() && nl_.permanent_neigh4(link.ifindex, kIpv4NextHop) != xlat) {
+        if (act("vnet " + dev + ": add neighbour " + nat64::format_ipv4(kIpv4NextHop) + " lladdr " +
+                format_mac(xlat) + " dev " + dev + " (permanent)")) {
+            nl_.replace_neigh4(link.ifindex, kIpv4NextHop, xlat);
+        }
+    }
+    for (const auto &p : prefixes) {
+        Route4 r{p, link.ifindex, kIpv4NextHop};
+        actual.wanted_routes.insert(r);
+        if (std::find(actual.routes.begin(), actual.routes.end(), r) != actual.routes.end())
+            continue;
+        if (act("vnet " + dev + ": add route " + route_text(r, dev))) nl_.replace_route4(r);
+    }
+    actual.routed_devices.insert(link.ifindex);
+}
+
+void Reconciler::remove_vnet(const BridgeRow &br, Actual &actual) {
+    const std::string &vnet = br.external_ids.at(kExtVnet);
+    auto inst = br.external_ids.find(kExtInstance);
+    if (inst != br.external_ids.end() &&
+        act("vnet " + vnet + " is gone: delete translator instance " + inst->second)) {
+        try {
+            ovs_.appctl("nat64/instance-del", {inst->second});
+        } catch (const OvsError &e) {
+            spdlog::debug("instance {}: {}", inst->second, e.what());  // already gone
+        }
+        our_instances_.erase(static_cast<uint32_t>(std::stoul(inst->second)));
+    }
+    if (br.external_ids.count(kExtCreated) != 0) {
+        // nat64d made it: the bridge goes, and with its device the kernel
+        // drops its addresses, routes and neighbour entries.
+        if (act("vnet " + vnet + " is gone: delete bridge " + br.name)) ovs_.delete_bridge(br);
+        return;
+    }
+    // ifupdown2's bridge: take back only what nat64d added.
+    if (act("vnet " + vnet + " is gone: delete nat64d's flows on bridge " + br.name)) {
+        ovs_.replace_flows(br.name, kCookieOwner, kCookieOwnerMask, "");
+    }
+    if (auto link = nl_.link(br.name)) {
+        if (nl_.permanent_neigh4(link->ifindex, kIpv4NextHop) &&
+            act("vnet " + vnet + " is gone: delete neighbour " + nat64::format_ipv4(kIpv4NextHop) +
+                " dev " + br.name)) {
+            nl_.delete_neigh4(link->ifindex, kIpv4NextHop);
+        }
+    }
+    if (act("vnet " + vnet + " is gone: unmark bridge " + br.name)) {
+        ovs_.set_external_ids(br, {});
+    }
+    (void)actual;
+}
+
+void Reconciler::remove_stale_routes(const std::set<int> &kept_devices, Actual &actual) {
+    for (const auto &r : actual.routes) {
+        if (actual.wanted_routes.count(r) != 0) continue;
+        // On the device of a VNet that is still here but whose routes were
+        // not worked out this pass (its configuration failed, or an earlier
+        // step did): left as they are, its previous good state.
+        if (kept_devices.count(r.ifindex) != 0 && actual.routed_devices.count(r.ifindex) == 0)
+            continue;
+        if (act("delete route " + route_text(r, "#" + std::to_string(r.ifindex)) +
+                " (its VNet is gone)")) {
+            nl_.delete_route4(r);
+        }
+    }
+}
+
+void Reconciler::remove_stale_instances(const std::set<uint32_t> &keep, Actual &actual) {
+    (void)actual;
+    for (auto it = our_instances_.begin(); it != our_instances_.end();) {
+        if (keep.count(*it) != 0) {
+            ++it;
+            continue;
+        }
+        if (act("delete translator instance " + std::to_string(*it) + " (no VNet uses it)")) {
+            try {
+                ovs_.appctl("nat64/instance-del", {std::to_string(*it)});
+            } catch (const OvsError &e) {
+                spdlog::debug("instance {}: {}", *it, e.what());
+            }
+        }
+        it = our_instances_.erase(it);
+    }
+}
+
+}  // namespace nat64d

@@ -1,0 +1,67 @@
+// One reconciliation pass makes the node match the configuration: for every
+// IPv6-only VNet of this node its bridge, addresses, forwarding sysctls,
+// translator instance, flows, routes and neighbour entry; and removes what
+// nat64d made for VNets that are gone.  Passes are idempotent and cheap when
+// nothing drifted (reads only), so the daemon simply runs one after every
+// configuration change and every --interval (docs/design.md,
+// "Reconciliation").
+#pragma once
+
+#include <filesystem>
+#include <iosfwd>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "nat64d/model.hpp"
+#include "nat64d/netlink.hpp"
+#include "nat64d/ovs.hpp"
+
+namespace nat64d {
+
+struct ReconcilerOptions {
+    std::filesystem::path config_dir;
+    std::string node;
+    bool dry_run = false;  // print the intended changes to plan_out, change nothing
+};
+
+class Reconciler {
+  public:
+    Reconciler(ReconcilerOptions opt, Ovs &ovs, Netlink &nl, std::ostream &plan_out);
+
+    // One pass.  Returns the number of errors (0: the node matches the
+    // configuration).  Never throws for a problem of one VNet or file.
+    int pass();
+
+  private:
+    struct Actual;
+    void reconcile_vnet(const VNetSpec &spec, Actual &actual);
+    void ensure_bridge(const VNetSpec &spec, Actual &actual);
+    LinkInfo wait_for_link(const std::string &name);
+    void ensure_host_side(const VNetSpec &spec, const LinkInfo &link);
+    void ensure_instance(const VNetSpec &spec);
+    void ensure_flows(const VNetSpec &spec, const LinkInfo &link);
+    void ensure_routes(const VNetSpec &spec, const LinkInfo &link, Actual &actual);
+    void remove_vnet(const BridgeRow &br, Actual &actual);
+    void remove_stale_routes(const std::set<int> &keep_ifindexes, Actual &actual);
+    void remove_stale_instances(const std::set<uint32_t> &keep, Actual &actual);
+    nat64::InstanceConfig with_host_denylist(const nat64::InstanceConfig &c) const;
+    void sysctl(const std::string &key, const std::string &value);
+    bool act(const std::string &what);  // logs or prints a change; false in dry-run
+    void log_once(int level, const std::string &msg);
+
+    ReconcilerOptions opt_;
+    Ovs &ovs_;
+    Netlink &nl_;
+    std::ostream &plan_;
+    std::optional<Desired> last_good_;
+    std::map<std::string, VNetSpec> applied_;       // last good spec per VNet, for failed VNets
+    std::map<std::string, std::string> canonical_;  // flow text -> canonical form
+    std::set<uint32_t> our_instances_;              // instance ids nat64d set, this run
+    std::optional<long> vswitchd_pid_;
+    std::vector<uint32_t> host_ipv4_;
+    std::set<std::string> logged_, logged_now_;  // problems already reported
+};
+
+}  // namespace nat64d

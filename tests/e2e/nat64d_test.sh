@@ -1,0 +1,363 @@
+#!/usr/bin/env bash
+# End-to-end test of nat64d, the per-node controller, against the patched
+# ovs-vswitchd/ovsdb-server of this build, with real traffic between
+# network namespaces and a configuration directory in a temp dir shaped
+# like Proxmox's /etc/pve/sdn (.running-config as pve-network writes it,
+# plus our nat64.json).
+#
+#   nat64d_test.sh [BINDIR [SCHEMA]]      (as root)
+#
+#   namespace $P-node: the "Proxmox node": ovsdb-server, ovs-vswitchd and
+#   nat64d; bridges vnet1 and vnet2 (made by nat64d), the host's IPv4
+#   uplink up0 203.0.113.1/24.
+#   $P-vm1 (eth0 2001:db8:1::10, on vnet1)  $P-vm2 (2001:db8:2::10, vnet2)
+#   $P-v4: the IPv4-only server 203.0.113.10 (HTTP, TCP echo), routing
+#   198.51.100.0/24 (the VNets' pool4 and EAMT addresses) to the node.
+#
+# It asserts: --dry-run prints the plan and changes nothing; --once builds
+# everything (bridges, instances, flows with our cookies, routes,
+# neighbour, gateway addresses, forwarding) and exits 0; ping and HTTP from
+# each VM to the IPv4 server, which sees vnet1 as 198.51.100.1 and vnet2 as
+# 198.51.100.2 (two VNets, two pool4s, isolated: anti-spoofing drops a VM
+# sourcing the other VNet's subnet); the node's own IPv4 address is not
+# reachable through pool6; flows deleted by hand come back and a flow that
+# is not ours survives; an EAMT entry added to nat64.json works from IPv4
+# within 1 s while an established TCP session of an unchanged pool4 entry
+# carries on; after kill -9 of ovs-vswitchd and its restart, traffic flows
+# again within 5 s; a malformed nat64.json and a bad pool4 of one VNet are
+# logged with file/VNet/key and the previous good state kept; a deleted
+# VNet leaves no bridge, instance, flow or route behind.
+#
+# Needs root and Debian's iproute2 procps iputils-ping curl socat python3;
+# not being root or a missing tool is a failure, never a skip.  The last
+# line is "N passed, M failed".
+set -uo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+BIN=${1:-$ROOT/build/bin}
+SCHEMA=${2:-$BIN/../share/openvswitch/vswitch.ovsschema}
+# shellcheck source=tests/lib/assert.sh
+. "$ROOT/tests/lib/assert.sh"
+PY=/usr/bin/python3
+
+P=n64d-$$
+NODE=$P-node VM1=$P-vm1 VM2=$P-vm2 V4=$P-v4
+DIR=
+POOL6=2001:db8:64::
+SERVER4=203.0.113.10
+SERVER6=${POOL6}cb00:710a   # 203.0.113.10 in pool6 (RFC 6052 §2.2)
+HOST6=${POOL6}cb00:7101     # 203.0.113.1, the node's own address
+
+# --- Set-up and clean-up ------------------------------------------------------
+cleanup() {
+    trap '' INT TERM HUP
+    local ns pid
+    for pid in nat64d ovs-vswitchd ovsdb-server; do
+        [[ -n $DIR && -f $DIR/$pid.pid ]] && kill "$(cat "$DIR/$pid.pid")" 2>/dev/null
+    done
+    sleep 0.3
+    for ns in "$VM1" "$VM2" "$V4" "$NODE"; do
+        [[ -e /run/netns/$ns ]] || continue
+        # shellcheck disable=SC2046 # one pid per word
+        kill -9 $(ip netns pids "$ns" 2>/dev/null) 2>/dev/null
+        ip netns del "$ns" 2>/dev/null
+    done
+    [[ -n $DIR && -d $DIR && ${KEEP:-0} != 1 ]] && rm -rf "$DIR"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+[[ $(id -u) -eq 0 ]] || fatal "must run as root (network namespaces)"
+for p in nat64d ovsdb-tool ovsdb-server ovs-vswitchd ovs-vsctl ovs-ofctl ovs-appctl; do
+    [[ -x $BIN/$p ]] || fatal "$BIN/$p is missing: build first (cmake -B build && cmake --build build)"
+done
+for p in ip sysctl curl socat ping ss; do
+    command -v "$p" >/dev/null || fatal "missing tool: $p (sudo scripts/install-deps.sh)"
+done
+"$PY" -c 'import json' || fatal "$PY is missing"
+
+DIR=$(mktemp -d "${TMPDIR:-/tmp}/$P.XXXXXX")
+SDN=$DIR/sdn
+mkdir "$SDN"
+
+in_node() { ip netns exec "$NODE" "$@"; }
+vsctl() { "$BIN/ovs-vsctl" --db="unix:$DIR/db.sock" --timeout=10 "$@"; }
+appctl() { "$BIN/ovs-appctl" -t "$DIR/ovs-vswitchd.ctl" "$@"; }
+ofctl() { OVS_RUNDIR=$DIR "$BIN/ovs-ofctl" "$@"; }
+nat64d() {
+    in_node "$BIN/nat64d" --config-dir "$SDN" --node pve1 --ovsdb "unix:$DIR/db.sock" \
+        --ovs-rundir "$DIR" --ovs-ctl "$DIR/ovs-vswitchd.ctl" "$@"
+}
+start_vswitchd() {
+    env OVS_RUNDIR="$DIR" OVS_LOGDIR="$DIR" OVS_DBDIR="$DIR" OVS_SYSCONFDIR="$DIR" \
+        ip netns exec "$NODE" "$BIN/ovs-vswitchd" "unix:$DIR/db.sock" --disable-system \
+        --unixctl="$DIR/ovs-vswitchd.ctl" --pidfile="$DIR/ovs-vswitchd.pid" \
+        --log-file="$DIR/ovs-vswitchd.log" -vconsole:off --detach --no-chdir
+}
+# until_ok SECONDS CMD...: retries CMD every 0.1 s; sets WAITED (seconds,
+# 0.1 resolution) and returns CMD's last status.
+until_ok() {
+    local t=$1 start=$EPOCHREALTIME
+    shift
+    while :; do
+        if "$@" >/dev/null 2>&1; then
+            WAITED=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
+            return 0
+        fi
+        awk -v a="$start" -v b="$EPOCHREALTIME" -v t="$t" 'BEGIN { exit !(b - a > t) }' && break
+        sleep 0.1
+    done
+    WAITED=$t
+    return 1
+}
+
+# The namespaces.  Each VM is a veth pair: eth0 in the VM, vmNp in the node
+# (plugged into the VNet's bridge once nat64d has made it, as Proxmox
+# plugs a VM's tap).
+for ns in "$NODE" "$VM1" "$VM2" "$V4"; do
+    ip netns add "$ns" || fatal "ip netns add $ns"
+    ip -n "$ns" link set lo up
+    ip netns exec "$ns" sysctl -qw net.ipv4.icmp_ratelimit=0 net.ipv6.icmp.ratelimit=0
+done
+setup_vm() {  # NS PORT ADDR GW
+    ip -n "$NODE" link add "$2" type veth peer name eth0 netns "$1" || return 1
+    ip -n "$NODE" link set "$2" up || return 1
+    ip -n "$1" link set eth0 up || return 1
+    # Checksums complete before the packet leaves (topology.sh explains).
+    ip netns exec "$1" ethtool -K eth0 tx off >/dev/null 2>&1
+    ip -n "$1" addr add "$3/64" dev eth0 nodad || return 1
+    ip -n "$1" -6 route add default via "$4" dev eth0 || return 1
+}
+setup_vm "$VM1" vm1p 2001:db8:1::10 2001:db8:1::1 || fatal "VM 1"
+setup_vm "$VM2" vm2p 2001:db8:2::10 2001:db8:2::1 || fatal "VM 2"
+ip -n "$NODE" link add up0 type veth peer name eth0 netns "$V4" || fatal "uplink"
+ip -n "$NODE" link set up0 up
+ip -n "$NODE" addr add 203.0.113.1/24 dev up0
+ip netns exec "$NODE" ethtool -K up0 tx off >/dev/null 2>&1
+ip netns exec "$V4" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+ip -n "$V4" link set eth0 up
+ip netns exec "$V4" ethtool -K eth0 tx off >/dev/null 2>&1
+ip -n "$V4" addr add "$SERVER4/24" dev eth0
+ip -n "$V4" route add 198.51.100.0/24 via 203.0.113.1
+
+# The IPv4 server: HTTP logging each client's transport address, and a
+# TCP echo service for the long-lived session.
+mkdir "$DIR/www" && echo hello-from-ipv4 >"$DIR/www/index.html"
+# (disown: cleanup kills them, and bash need not report it.)
+ip netns exec "$V4" "$PY" "$HERE/peer_tools.py" http "$SERVER4" 80 "$DIR/www" >"$DIR/http.log" 2>&1 &
+disown
+ip netns exec "$V4" socat TCP4-LISTEN:7000,fork,reuseaddr EXEC:cat >/dev/null 2>&1 &
+disown
+
+# Open vSwitch, private to this test.
+"$BIN/ovsdb-tool" create "$DIR/conf.db" "$SCHEMA" || fatal "ovsdb-tool create"
+in_node "$BIN/ovsdb-server" "$DIR/conf.db" --remote="punix:$DIR/db.sock" \
+    --unixctl="$DIR/ovsdb-server.ctl" --pidfile="$DIR/ovsdb-server.pid" \
+    --log-file="$DIR/ovsdb-server.log" -vconsole:off --detach --no-chdir 2>/dev/null || fatal "ovsdb-server"
+vsctl --no-wait init || fatal "ovs-vsctl init"
+start_vswitchd 2>/dev/null || fatal "ovs-vswitchd"
+
+# --- The configuration, as Proxmox and nat64ctl write it ----------------------
+running_config() {  # [VNETS]: "vnet1 vnet2" by default
+    local vnets=${1:-vnet1 vnet2} v first=1 n
+    {
+        printf '{"version": %d,\n "zones": {"ids": {"v6z": {"type": "ipv6only", "ipam": "pve", ' "$((++VERSION))"
+        printf '"nat64-prefix": "%s/96", "nodes": {"pve1": 1}},\n' "$POOL6"
+        printf '   "other": {"type": "simple", "ipam": "pve", "nodes": {"pve1": 1}}}},\n "vnets": {"ids": {'
+        for v in $vnets; do
+            ((first)) || printf ', '
+            first=0
+            printf '"%s": {"type": "vnet", "zone": "v6z"}' "$v"
+        done
+        printf '}},\n "subnets": {"ids": {'
+        first=1
+        for v in $vnets; do
+            n=${v#vnet}
+            ((first)) || printf ',\n   '
+            first=0
+            printf '"v6z-2001:db8:%s::-64": {"type": "subnet", "vnet": "%s", "gateway": "2001:db8:%s::1"}' "$n" "$v" "$n"
+        done
+        printf '}},\n "controllers": {"ids": {}}}\n'
+    } >"$SDN/.running-config.tmp" && mv "$SDN/.running-config.tmp" "$SDN/.running-config"
+}
+VERSION=0
+# settings [EXTRA-FOR-VNET1] [POOL4-OF-VNET2]: nat64.json, written as
+# nat64ctl does (temp file + rename).
+settings() {
+    cat >"$SDN/nat64.json.tmp" <<EOF
+{"version": 1,
+ "vnets": {
+  "vnet1": {"pool4": [{"prefix": "198.51.100.1/32", "ports": "1024-65535"}]${1:+, $1}},
+  "vnet2": {"pool4": [{"prefix": "${2:-198.51.100.2/32}", "ports": "1024-65535"}]}
+ }}
+EOF
+    mv "$SDN/nat64.json.tmp" "$SDN/nat64.json"
+}
+running_config
+settings
+
+# --- --dry-run and --once -------------------------------------------------------
+section "nat64d --dry-run prints the plan and changes nothing"
+OUT=$(nat64d --dry-run 2>&1)
+expect_match "the plan creates bridge vnet1" 'vnet1: create bridge vnet1 \(datapath_type=netdev' "$OUT"
+expect_match "the plan creates bridge vnet2" 'vnet2: create bridge vnet2' "$OUT"
+if [[ -z $(vsctl list-br) ]]; then ok "no bridge exists after --dry-run"; else bad "--dry-run made bridges" "$(vsctl list-br)"; fi
+
+section "nat64d --once builds the node and exits 0"
+OUT=$(nat64d --once 2>&1)
+RC=$?
+if [[ $RC -eq 0 ]]; then ok "--once exits 0"; else bad "--once exit status $RC" "$OUT"; fi
+BRS=$(vsctl list-br | tr '\n' ' ')
+if [[ $BRS == "vnet1 vnet2 " ]]; then ok "bridges vnet1 and vnet2"; else bad "bridges: '$BRS'"; fi
+if [[ $(vsctl get bridge vnet1 datapath_type) == netdev ]]; then ok "vnet1 is datapath_type=netdev"; else bad "vnet1 datapath_type"; fi
+ID1=$(vsctl get bridge vnet1 external_ids:nat64d-instance | tr -d '"')
+ID2=$(vsctl get bridge vnet2 external_ids:nat64d-instance | tr -d '"')
+if [[ $ID1 =~ ^[0-9]+$ && $ID2 =~ ^[0-9]+$ && $ID1 != "$ID2" ]]; then ok "instances $ID1 and $ID2 recorded on the bridges"; else bad "instance ids '$ID1' '$ID2'"; fi
+OUT=$(appctl nat64/instance-show "$ID1" 2>&1)
+expect_match "instance of vnet1 has pool6 from the zone" "\"pool6\": ?\"$POOL6/96\"" "$OUT"
+expect_match "instance of vnet1 has its pool4" '198.51.100.1/32' "$OUT"
+expect_match "the node's own IPv4 address is in denylist4" '203.0.113.1/32' "$OUT"
+expect_match "router-ipv6 is the subnet gateway" '"router-ipv6": ?"2001:db8:1::1"' "$OUT"
+FLOWS=$(ofctl dump-flows vnet1 2>&1)
+COOKIE1=$(printf '0x4e363400%08x' "$ID1")
+expect_match "vnet1's flows carry nat64d's cookie" "cookie=$COOKIE1" "$FLOWS"
+expect_match "vnet1 translates pool6 6->4" "ipv6_dst=$POOL6/96 actions=nat64\\(instance=$ID1,table=3\\)" "$FLOWS"
+expect_match "vnet1 translates its pool4 4->6" "nw_dst=198.51.100.1 actions=nat64\\(instance=$ID1,table=2\\)" "$FLOWS"
+OUT=$(ip -n "$NODE" route show proto 64)
+expect_match "route 198.51.100.1 via the translator next hop on vnet1" '^198\.51\.100\.1 via 169\.254\.64\.1 dev vnet1' "$OUT"
+expect_match "route 198.51.100.2 on vnet2" '^198\.51\.100\.2 via 169\.254\.64\.1 dev vnet2' "$OUT"
+OUT=$(ip -n "$NODE" neigh show dev vnet1)
+expect_match "permanent neighbour for the next hop" '169\.254\.64\.1 lladdr 02:64:.* PERMANENT' "$OUT"
+OUT=$(ip -n "$NODE" -6 addr show dev vnet1)
+expect_match "gateway address on vnet1" 'inet6 2001:db8:1::1/64' "$OUT"
+OUT=$(in_node sysctl -n net.ipv4.ip_forward net.ipv6.conf.all.forwarding | tr '\n' ' ')
+if [[ $OUT == "1 1 " ]]; then ok "forwarding on"; else bad "forwarding: $OUT"; fi
+OUT=$(nat64d --once --dry-run 2>/dev/null)
+if [[ -z $OUT ]]; then ok "a second --dry-run has nothing to do"; else bad "still something to do after --once" "$OUT"; fi
+
+# --- The daemon, and traffic ---------------------------------------------------
+in_node "$BIN/nat64d" --config-dir "$SDN" --node pve1 --ovsdb "unix:$DIR/db.sock" \
+    --ovs-rundir "$DIR" --ovs-ctl "$DIR/ovs-vswitchd.ctl" --interval 0.5 \
+    >"$DIR/nat64d.log" 2>&1 &
+echo $! >"$DIR/nat64d.pid"
+disown
+vsctl add-port vnet1 vm1p || fatal "plugging vm1"
+vsctl add-port vnet2 vm2p || fatal "plugging vm2"
+
+section "IPv6-only VMs reach the IPv4-only server, each VNet through its own pool4"
+if until_ok 10 ip netns exec "$VM1" ping -c1 -W1 "$SERVER6"; then ok "vm1 pings the IPv4 server"; else bad "vm1 ping"; fi
+if until_ok 10 ip netns exec "$VM2" ping -c1 -W1 "$SERVER6"; then ok "vm2 pings the IPv4 server"; else bad "vm2 ping"; fi
+OUT=$(ip netns exec "$VM1" curl -sS -m5 "http://[$SERVER6]/" 2>&1)
+if [[ $OUT == hello-from-ipv4 ]]; then ok "vm1 HTTP GET"; else bad "vm1 HTTP GET" "$OUT"; fi
+OUT=$(ip netns exec "$VM2" curl -sS -m5 "http://[$SERVER6]/" 2>&1)
+if [[ $OUT == hello-from-ipv4 ]]; then ok "vm2 HTTP GET"; else bad "vm2 HTTP GET" "$OUT"; fi
+expect_match "the server saw vnet1 as 198.51.100.1" '^198\.51\.100\.1#' "$(cat "$DIR/http.log")"
+expect_match "the server saw vnet2 as 198.51.100.2" '^198\.51\.100\.2#' "$(cat "$DIR/http.log")"
+
+section "Isolation and security"
+ip -n "$VM1" addr add 2001:db8:2::99/64 dev eth0 nodad
+drops() { ofctl dump-flows vnet1 table=0 | grep ' priority=0 actions=drop' | sed 's/.*n_packets=\([0-9]*\).*/\1/'; }
+before=$(drops)
+if ip netns exec "$VM1" ping -c2 -W1 -I 2001:db8:2::99 "$SERVER6" >/dev/null 2>&1; then
+    bad "vm1 got through with a source from vnet2's subnet"
+else
+    ok "vm1 cannot use vnet2's addresses"
+fi
+after=$(drops)
+if ((after >= before + 2)); then ok "the spoofed packets hit the anti-spoofing drop ($before -> $after)"; else bad "anti-spoofing drop count $before -> $after"; fi
+ip -n "$VM1" addr del 2001:db8:2::99/64 dev eth0
+if ip netns exec "$VM1" ping -c1 -W1 "$HOST6" >/dev/null 2>&1; then
+    bad "vm1 reached the node's own IPv4 address through pool6"
+else
+    ok "the node's own IPv4 address is not reachable through pool6"
+fi
+
+section "Drift: flows deleted by hand come back; other flows are left alone"
+ofctl add-flow vnet1 "cookie=0x1234,table=9,priority=1,actions=drop"
+ofctl del-flows vnet1 "cookie=$COOKIE1/-1"
+if until_ok 3 sh -c "OVS_RUNDIR=$DIR $BIN/ovs-ofctl dump-flows vnet1 | grep -q 'actions=nat64(instance=$ID1,table=3)'"; then
+    ok "deleted flows restored within ${WAITED} s"
+else
+    bad "flows not restored" "$(ofctl dump-flows vnet1)"
+fi
+expect_match "the foreign flow (cookie 0x1234) survived" 'cookie=0x1234, .*table=9' "$(ofctl dump-flows vnet1)"
+ofctl del-flows vnet1 "cookie=0x1234/-1"
+n=$(grep -c 'replace its flows\|translator instance\|add route' "$DIR/nat64d.log")
+sleep 2
+if [[ $(grep -c 'replace its flows\|translator instance\|add route' "$DIR/nat64d.log") == "$n" ]]; then
+    ok "an idle node needs no changes (4 passes without any)"
+else
+    bad "nat64d keeps changing an idle node" "$(tail -5 "$DIR/nat64d.log")"
+fi
+
+section "Changing nat64.json: an EAMT entry works within 1 s, sessions survive"
+# The VM's second address, which the EAMT entry below maps; the held
+# session uses the first one, whose pool4 entry does not change.
+ip -n "$VM1" addr add 2001:db8:1::5/64 dev eth0 nodad
+cat >"$DIR/hold.py" <<'EOF'
+import os, socket, sys, time
+s = socket.create_connection((sys.argv[1], 7000), timeout=5, source_address=(sys.argv[3], 0))
+for word, gate in (("one", None), ("two", sys.argv[2])):
+    while gate and not os.path.exists(gate):
+        time.sleep(0.05)
+    s.sendall(word.encode() + b"\n")
+    print(s.recv(100).decode().strip(), flush=True)
+EOF
+ip netns exec "$VM1" "$PY" "$DIR/hold.py" "$SERVER6" "$DIR/go" 2001:db8:1::10 >"$DIR/hold.log" 2>&1 &
+HOLD=$!
+until_ok 5 grep -q one "$DIR/hold.log" || bad "the held TCP session did not start" "$(cat "$DIR/hold.log")"
+PORT_BEFORE=$(appctl nat64/session-show "$ID1" tcp 2>&1 | grep -c ':7000\|#7000')
+settings '"eamt": [{"ipv6": "2001:db8:1::5/128", "ipv4": "198.51.100.5/32"}]'
+if until_ok 1 ip netns exec "$V4" ping -c1 -W0.3 198.51.100.5; then
+    ok "IPv4 client reaches the VM at its new EAMT address after ${WAITED} s"
+else
+    bad "198.51.100.5 not reachable within 1 s" "$(tail -5 "$DIR/nat64d.log")"
+fi
+touch "$DIR/go"
+wait "$HOLD"
+if [[ $(cat "$DIR/hold.log") == $'one\ntwo' ]]; then ok "the established TCP session carried on"; else bad "held session" "$(cat "$DIR/hold.log")"; fi
+if ((PORT_BEFORE >= 1)); then ok "session-show listed the session"; else bad "session not listed"; fi
+expect_match "route for the EAMT address" '^198\.51\.100\.5 via 169\.254\.64\.1 dev vnet1' "$(ip -n "$NODE" route show proto 64)"
+
+section "kill -9 ovs-vswitchd and restart it: back within 5 s"
+kill -9 "$(cat "$DIR/ovs-vswitchd.pid")"
+sleep 0.5
+start_vswitchd >/dev/null 2>&1 || bad "restarting ovs-vswitchd"
+if until_ok 5 ip netns exec "$VM1" ping -c1 -W0.5 "$SERVER6"; then
+    ok "vm1 reaches the IPv4 server again ${WAITED} s after the restart"
+else
+    bad "not restored within 5 s" "$(tail -20 "$DIR/nat64d.log")"
+fi
+if until_ok 3 ip netns exec "$V4" ping -c1 -W0.5 198.51.100.5; then ok "and the EAMT address from IPv4"; else bad "EAMT after restart"; fi
+expect_match "nat64d noticed the restart" 'ovs-vswitchd restarted' "$(cat "$DIR/nat64d.log")"
+
+section "Bad configuration: clear errors, previous good state kept"
+echo '{"version": 1, "vnets": {' >"$SDN/nat64.json"
+sleep 1.5
+expect_match "malformed nat64.json is logged with the file name" 'nat64\.json: .*keeping the previous good configuration' "$(cat "$DIR/nat64d.log")"
+if ip netns exec "$VM1" ping -c1 -W1 "$SERVER6" >/dev/null && ip netns exec "$V4" ping -c1 -W1 198.51.100.5 >/dev/null; then
+    ok "traffic still flows with the previous configuration"
+else
+    bad "traffic broken by a malformed file"
+fi
+settings '"eamt": [{"ipv6": "2001:db8:1::5/128", "ipv4": "198.51.100.5/32"}]' "300.1.1.1/32"
+sleep 1.5
+expect_match "a bad pool4 of vnet2 is logged naming the vnet and key" 'vnet2.*pool4.*300\.1\.1\.1' "$(cat "$DIR/nat64d.log")"
+if ip netns exec "$VM2" ping -c1 -W1 "$SERVER6" >/dev/null; then ok "vnet2 keeps its previous good state"; else bad "vnet2 lost its state"; fi
+if ip netns exec "$VM1" ping -c1 -W1 "$SERVER6" >/dev/null; then ok "vnet1 is unaffected"; else bad "vnet1 broken by vnet2's error"; fi
+
+section "Deleting a VNet leaves nothing behind"
+settings '"eamt": [{"ipv6": "2001:db8:1::5/128", "ipv4": "198.51.100.5/32"}]'
+running_config vnet1
+if until_ok 3 sh -c "! $BIN/ovs-vsctl --db=unix:$DIR/db.sock br-exists vnet2"; then ok "bridge vnet2 deleted"; else bad "bridge vnet2 still there"; fi
+if appctl nat64/instance-show "$ID2" >/dev/null 2>&1; then bad "instance $ID2 still there"; else ok "instance $ID2 deleted"; fi
+OUT=$(ip -n "$NODE" route show proto 64)
+if grep -q '198\.51\.100\.2 ' <<<"$OUT"; then bad "route of vnet2 left" "$OUT"; else ok "no route of vnet2 left"; fi
+if ip -n "$NODE" link show vnet2 >/dev/null 2>&1; then bad "device vnet2 left"; else ok "device vnet2 gone"; fi
+if ip netns exec "$VM1" ping -c1 -W1 "$SERVER6" >/dev/null; then ok "vnet1 still works"; else bad "vnet1 broken by the deletion"; fi
+if kill -0 "$(cat "$DIR/nat64d.pid")" 2>/dev/null; then ok "nat64d still runs"; else bad "nat64d died" "$(tail "$DIR/nat64d.log")"; fi
+
+summary
+[[ $fail -eq 0 ]]
