@@ -183,13 +183,14 @@ running_config() {  # [VNETS]: "vnet1 vnet2" by default
     } >"$SDN/.running-config.tmp" && mv "$SDN/.running-config.tmp" "$SDN/.running-config"
 }
 VERSION=0
+POOL4_1='{"prefix": "198.51.100.1/32", "ports": "1024-65535"}'
 # settings [EXTRA-FOR-VNET1] [POOL4-OF-VNET2]: nat64.json, written as
 # nat64ctl does (temp file + rename).
 settings() {
     cat >"$SDN/nat64.json.tmp" <<EOF
 {"version": 1,
  "vnets": {
-  "vnet1": {"pool4": [{"prefix": "198.51.100.1/32", "ports": "1024-65535"}]${1:+, $1}},
+  "vnet1": {"pool4": [$POOL4_1]${1:+, $1}},
   "vnet2": {"pool4": [{"prefix": "${2:-198.51.100.2/32}", "ports": "1024-65535"}]}
  }}
 EOF
@@ -320,6 +321,19 @@ wait "$HOLD"
 if [[ $(cat "$DIR/hold.log") == $'one\ntwo' ]]; then ok "the established TCP session carried on"; else bad "held session" "$(cat "$DIR/hold.log")"; fi
 if ((PORT_BEFORE >= 1)); then ok "session-show listed the session"; else bad "session not listed"; fi
 expect_match "route for the EAMT address" '^198\.51\.100\.5 via 169\.254\.64\.1 dev vnet1' "$(ip -n "$NODE" route show proto 64)"
+# A second pool4 prefix: instance, flow and route within 1 s.
+POOL4_1='{"prefix": "198.51.100.1/32", "ports": "1024-65535"}, {"prefix": "198.51.100.3/32", "ports": "1024-65535"}'
+settings '"eamt": [{"ipv6": "2001:db8:1::5/128", "ipv4": "198.51.100.5/32"}]'
+pool4_applied() {
+    appctl nat64/instance-show "$ID1" | grep -q '198.51.100.3/32' &&
+        ofctl dump-flows vnet1 | grep -q 'nw_dst=198.51.100.3 actions=nat64' &&
+        ip -n "$NODE" route show proto 64 | grep -q '^198\.51\.100\.3 via'
+}
+if until_ok 1 pool4_applied; then
+    ok "a new pool4 prefix is in the instance, the flows and the routes after ${WAITED} s"
+else
+    bad "pool4 change not applied within 1 s" "$(tail -5 "$DIR/nat64d.log")"
+fi
 
 section "kill -9 ovs-vswitchd and restart it: back within 5 s"
 kill -9 "$(cat "$DIR/ovs-vswitchd.pid")"
@@ -342,6 +356,13 @@ if ip netns exec "$VM1" ping -c1 -W1 "$SERVER6" >/dev/null && ip netns exec "$V4
 else
     bad "traffic broken by a malformed file"
 fi
+cp "$SDN/.running-config" "$DIR/running-config.good"
+echo '{"version": 99, "zones": [' >"$SDN/.running-config"
+sleep 1.5
+expect_match "malformed .running-config is logged with the file name" '\.running-config: .*keeping the previous good configuration' "$(cat "$DIR/nat64d.log")"
+if ip netns exec "$VM2" ping -c1 -W1 "$SERVER6" >/dev/null; then ok "traffic still flows"; else bad "traffic broken by a malformed .running-config"; fi
+if vsctl br-exists vnet2; then ok "no VNet removed for it"; else bad "vnet2 removed after a malformed .running-config"; fi
+cp "$DIR/running-config.good" "$SDN/.running-config"
 settings '"eamt": [{"ipv6": "2001:db8:1::5/128", "ipv4": "198.51.100.5/32"}]' "300.1.1.1/32"
 sleep 1.5
 expect_match "a bad pool4 of vnet2 is logged naming the vnet and key" 'vnet2.*pool4.*300\.1\.1\.1' "$(cat "$DIR/nat64d.log")"
