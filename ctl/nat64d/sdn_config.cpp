@@ -7,6 +7,8 @@
 // it and later stages skip it; the other VNets go on.
 #include "nat64d/sdn_config.hpp"
 
+#include "nat64d/prefixes.hpp"
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -100,8 +102,39 @@ std::string parse_error_reason(const Json::parse_error &e) {
     return std::string(colon == std::string_view::npos ? w : w.substr(colon + 2));
 }
 
+// The deepest nesting of arrays and objects in a JSON text.  nlohmann
+// copies and prints documents recursively, so a file of 100,000 '[' would
+// overflow the stack; no configuration needs more than a handful of levels.
+constexpr int kMaxNesting = 32;
+int nesting(std::string_view text) {
+    int depth = 0, deepest = 0;
+    bool in_string = false, escaped = false;
+    for (char c : text) {
+        if (in_string) {
+            if (escaped) {
+                escaped = false;
+            } else if (c == '\\') {
+                escaped = true;
+            } else if (c == '"') {
+                in_string = false;
+            }
+        } else if (c == '"') {
+            in_string = true;
+        } else if (c == '[' || c == '{') {
+            deepest = std::max(deepest, ++depth);
+        } else if (c == ']' || c == '}') {
+            depth--;
+        }
+    }
+    return deepest;
+}
+
 Json parse_json(const char *file, const std::string &text,
                 const Json::parser_callback_t &callback = nullptr) {
+    if (nesting(text) > kMaxNesting) {
+        throw file_error(file, "arrays and objects nested deeper than " +
+                                   std::to_string(kMaxNesting) + " levels");
+    }
     try {
         return Json::parse(text, callback);
     } catch (const Json::parse_error &e) {
@@ -388,29 +421,6 @@ Zone read_zone(const std::string &id, const Json &entry) {
 
 // ---- Addresses ------------------------------------------------------------
 
-bool ipv6_contains(const nat64::Ipv6Prefix &p, const nat64::Ipv6Addr &a) {
-    for (int i = 0; i < 16; i++) {
-        int bits = std::min(8, std::max(0, p.len - i * 8));
-        auto mask = static_cast<uint8_t>(0xff00 >> bits);
-        if ((a.b[i] & mask) != p.addr.b[i]) return false;
-    }
-    return true;
-}
-
-bool ipv4_contains(const nat64::Ipv4Prefix &p, uint32_t a) {
-    uint32_t mask = p.len == 0 ? 0 : ~uint32_t{0} << (32 - p.len);
-    return (a & mask) == p.addr;
-}
-
-// Two prefixes overlap exactly when the shorter one holds the other.
-bool overlap(const nat64::Ipv6Prefix &a, const nat64::Ipv6Prefix &b) {
-    return a.len <= b.len ? ipv6_contains(a, b.addr) : ipv6_contains(b, a.addr);
-}
-
-bool overlap(const nat64::Ipv4Prefix &a, const nat64::Ipv4Prefix &b) {
-    return a.len <= b.len ? ipv4_contains(a, b.addr) : ipv4_contains(b, a.addr);
-}
-
 // A subnet id is "<zone>-<network>-<mask>": pve-network does not store
 // the CIDR but splits the id (Subnets.pm sdn_subnets_config,
 // `split(/-/, $id)`).  Neither an address nor a mask contains '-'.
@@ -630,7 +640,7 @@ class DesiredBuilder {
                                          ": expected an IPv6 address"));
                 return;
             }
-            if (!ipv6_contains(*prefix, *addr)) {
+            if (!contains(*prefix, *addr)) {
                 fail(c, vnet_message(kRunningConfigFile, c,
                                      "subnet " + id + ": gateway " + show(*gw) + " is outside " +
                                          nat64::format_prefix(*prefix)));

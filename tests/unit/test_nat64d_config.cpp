@@ -697,6 +697,22 @@ TEST(Nat64dSdnConfig, MalformedRunningConfigIsAFileError) {
     EXPECT_EQ(e.rfind(".running-config: parse error at byte ", 0), 0u) << e;
 }
 
+// Deep nesting is refused before parsing: nlohmann copies and prints
+// documents recursively, and 100,000 levels would overflow the stack.
+TEST(Nat64dSdnConfig, DeeplyNestedFilesAreFileErrors) {
+    const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+    std::string e = file_error(deep, std::nullopt);
+    EXPECT_EQ(e, ".running-config: arrays and objects nested deeper than 32 levels");
+    e = file_error(std::string(kExampleRunning),
+                   "{\"version\": 1, \"vnets\": {\"vnet1\": {\"eamt\": " + deep + "}}}");
+    EXPECT_EQ(e, "nat64.json: arrays and objects nested deeper than 32 levels");
+    // Brackets inside strings do not count.
+    const std::string quoted =
+        "{\"version\": 1, \"vnets\": {\"vnet1\": {\"eamt\": \"" + std::string(100, '[') + "\"}}}";
+    auto d = build_desired(std::string(kExampleRunning), quoted, "pve1");
+    EXPECT_EQ(d.failed.count("vnet1"), 1u);  // a bad eamt value, not a file error
+}
+
 TEST(Nat64dSdnConfig, MalformedSettingsAreAFileError) {
     std::string e = file_error(std::string(kExampleRunning), std::string(R"({"version": 1,)"));
     EXPECT_EQ(e.rfind("nat64.json: parse error at byte ", 0), 0u) << e;
