@@ -4,22 +4,9 @@
 
 #include <fmt/format.h>
 
+#include "nat64d/prefixes.hpp"
+
 namespace nat64d {
-
-namespace {
-
-// Whether two IPv6 prefixes share any address: the shorter contains the other.
-bool overlaps(const nat64::Ipv6Prefix &a, const nat64::Ipv6Prefix &b) {
-    unsigned len = std::min(a.len, b.len);
-    for (unsigned bit = 0; bit < len; bit += 8) {
-        unsigned n = std::min(8u, len - bit);
-        auto mask = static_cast<uint8_t>(0xff00u >> n);
-        if ((a.addr.b[bit / 8] ^ b.addr.b[bit / 8]) & mask) return false;
-    }
-    return true;
-}
-
-}  // namespace
 
 Mac translator_mac(uint32_t instance) {
     return {0x02,
@@ -36,26 +23,43 @@ Mac gateway_mac(uint32_t instance) {
     return m;
 }
 
+namespace {
+
+// An EAMT entry whose IPv6 side lies in the VNet's subnets maps the VNet's
+// own hosts (RFC 7757 §3.1, a source for 6->4); any other maps remote IPv4
+// space into IPv6 (a destination).
+bool own_entry(const VNetSpec &spec, const nat64::EamtEntry &e) {
+    return std::any_of(spec.subnets.begin(), spec.subnets.end(),
+                       [&](const Subnet6 &s) { return overlap(s.prefix, e.ipv6); });
+}
+
+template <typename T>
+void sort_unique(std::vector<T> &v) {
+    std::sort(v.begin(), v.end());
+    v.erase(std::unique(v.begin(), v.end()), v.end());
+}
+
+}  // namespace
+
 std::vector<nat64::Ipv4Prefix> vnet_ipv4_prefixes(const VNetSpec &spec) {
     std::vector<nat64::Ipv4Prefix> out;
     for (const auto &p : spec.instance.pool4)
         out.push_back(p.prefix);
-    for (const auto &e : spec.instance.eamt)
-        out.push_back(e.ipv4);
-    std::sort(out.begin(), out.end());
-    out.erase(std::unique(out.begin(), out.end()), out.end());
+    // Only the own entries: a remote entry's IPv4 side is somewhere out
+    // there, and routing it into the bridge would cut the node off from it.
+    for (const auto &e : spec.instance.eamt) {
+        if (own_entry(spec, e)) out.push_back(e.ipv4);
+    }
+    sort_unique(out);
     return out;
 }
 
 std::vector<nat64::Ipv6Prefix> eamt_remote_prefixes(const VNetSpec &spec) {
     std::vector<nat64::Ipv6Prefix> out;
     for (const auto &e : spec.instance.eamt) {
-        bool own = std::any_of(spec.subnets.begin(), spec.subnets.end(),
-                               [&](const Subnet6 &s) { return overlaps(s.prefix, e.ipv6); });
-        if (!own) out.push_back(e.ipv6);
+        if (!own_entry(spec, e)) out.push_back(e.ipv6);
     }
-    std::sort(out.begin(), out.end());
-    out.erase(std::unique(out.begin(), out.end()), out.end());
+    sort_unique(out);
     return out;
 }
 
@@ -80,11 +84,23 @@ std::string vnet_flows(const VNetSpec &spec, const Mac &host_mac) {
     line("table=0,priority=900,in_port=LOCAL,arp,actions=drop");
     comment("The host's IPv6 (gateway ND, RAs, routed traffic) reaches the VMs by L2 switching.");
     line("table=0,priority=800,in_port=LOCAL,actions=NORMAL");
-    comment("From the VMs: no router advertisements (RA-Guard, RFC 6105), and IPv6 only from");
-    comment("the VNet's subnets, link-local or, for DAD and MLD, the unspecified address");
-    comment("(RFC 4862 §5.4.2, RFC 3810 §5.2.13).  Everything else (IPv4, ARP, spoofed");
-    comment("sources, other ethertypes) is dropped.");
+    comment("From the VMs: nothing that impersonates the router (its or the translator's MAC,");
+    comment("the gateway address as source or as neighbour advertisement target, router");
+    comment("advertisements: RA-Guard, RFC 6105; redirects), and IPv6 only from the VNet's");
+    comment("subnets, link-local or, for DAD and MLD, the unspecified address (RFC 4862");
+    comment("§5.4.2, RFC 3810 §5.2.13).  Everything else (IPv4, ARP, spoofed sources, other");
+    comment("ethertypes) is dropped.");
+    line(fmt::format("table=0,priority=700,dl_src={},actions=drop", host));
+    line(fmt::format("table=0,priority=700,dl_src={},actions=drop", xlat));
+    for (const auto &s : spec.subnets) {
+        if (!s.gateway) continue;
+        const std::string gw = nat64::format_ipv6(*s.gateway);
+        line(fmt::format("table=0,priority=700,ipv6,ipv6_src={},actions=drop", gw));
+        line(fmt::format(
+            "table=0,priority=700,icmp6,icmp_type=136,icmp_code=0,nd_target={},actions=drop", gw));
+    }
     line("table=0,priority=600,icmp6,icmp_type=134,actions=drop");
+    line("table=0,priority=600,icmp6,icmp_type=137,actions=drop");
     line("table=0,priority=500,ipv6,ipv6_src=fe80::/10,actions=goto_table:1");
     for (const auto &s : spec.subnets) {
         line(fmt::format("table=0,priority=500,ipv6,ipv6_src={},actions=goto_table:1",
@@ -92,7 +108,9 @@ std::string vnet_flows(const VNetSpec &spec, const Mac &host_mac) {
     }
     line("table=0,priority=500,icmp6,ipv6_src=::,icmp_type=135,actions=goto_table:1");
     line("table=0,priority=500,icmp6,ipv6_src=::,icmp_type=143,actions=goto_table:1");
-    line("table=0,priority=0,actions=drop");
+    // Priority 1, not 0: a bridge in fail_mode standalone has OVS's own
+    // priority-0 NORMAL flow, which an equal flow of ours would replace.
+    line("table=0,priority=1,actions=drop");
 
     comment("table 1, a VM's own IPv6: to pool6 (RFC 6052) or to a remote EAMT prefix");
     comment("(RFC 7757) it is translated 6->4; all else is switched.");

@@ -82,19 +82,35 @@ TEST(Nat64dFlows, TranslatesPool6AndRemoteEamtButNotTheVnetsOwnHosts) {
               std::vector<nat64::Ipv6Prefix>{p6("2001:db8:ffff::/120")});
 }
 
-TEST(Nat64dFlows, Ipv4FromTheHostOnlyForPool4AndEamt) {
+TEST(Nat64dFlows, Ipv4FromTheHostOnlyForPool4AndOwnEamt) {
     auto lines = flow_lines(nat64d::vnet_flows(example(), kHost));
     const std::string c = "cookie=0x4e36340000001234,";
-    for (const char *p : {"192.0.2.0/24", "198.51.100.5/32", "198.51.100.64/30"}) {
+    for (const char *p : {"198.51.100.5/32", "198.51.100.64/30"}) {
         EXPECT_TRUE(has(lines, c + "table=0,priority=1000,in_port=LOCAL,ip,nw_dst=" + p +
                                    ",actions=nat64(instance=4660,table=2)"))
             << p;
     }
+    // The remote entry's IPv4 side is out there, not in the VNet: neither
+    // routed into the bridge nor translated when it comes from the host.
+    for (const auto &l : lines)
+        EXPECT_EQ(l.find("192.0.2.0/24"), std::string::npos) << l;
     EXPECT_TRUE(has(lines, c + "table=0,priority=900,in_port=LOCAL,ip,actions=drop"));
     EXPECT_TRUE(has(lines, c + "table=0,priority=900,in_port=LOCAL,arp,actions=drop"));
     auto prefixes = nat64d::vnet_ipv4_prefixes(example());
-    EXPECT_EQ(prefixes, (std::vector<nat64::Ipv4Prefix>{p4("192.0.2.0/24"), p4("198.51.100.5/32"),
-                                                        p4("198.51.100.64/30")}));
+    EXPECT_EQ(prefixes,
+              (std::vector<nat64::Ipv4Prefix>{p4("198.51.100.5/32"), p4("198.51.100.64/30")}));
+}
+
+TEST(Nat64dFlows, VmsCannotImpersonateTheRouter) {
+    auto lines = flow_lines(nat64d::vnet_flows(example(), kHost));
+    const std::string c = "cookie=0x4e36340000001234,";
+    EXPECT_TRUE(has(lines, c + "table=0,priority=700,dl_src=02:65:00:00:12:34,actions=drop"));
+    EXPECT_TRUE(has(lines, c + "table=0,priority=700,dl_src=02:64:00:00:12:34,actions=drop"));
+    EXPECT_TRUE(has(lines, c + "table=0,priority=700,ipv6,ipv6_src=2001:db8:1::1,actions=drop"));
+    EXPECT_TRUE(has(
+        lines, c + "table=0,priority=700,icmp6,icmp_type=136,icmp_code=0,nd_target=2001:db8:1::1,"
+                   "actions=drop"));
+    EXPECT_TRUE(has(lines, c + "table=0,priority=600,icmp6,icmp_type=137,actions=drop"));
 }
 
 TEST(Nat64dFlows, VmsMaySourceOnlyTheirSubnetsAndLinkLocal) {
@@ -105,7 +121,7 @@ TEST(Nat64dFlows, VmsMaySourceOnlyTheirSubnetsAndLinkLocal) {
     EXPECT_TRUE(
         has(lines, c + "table=0,priority=500,ipv6,ipv6_src=fe80::/10,actions=goto_table:1"));
     EXPECT_TRUE(has(lines, c + "table=0,priority=600,icmp6,icmp_type=134,actions=drop"));
-    EXPECT_TRUE(has(lines, c + "table=0,priority=0,actions=drop"));
+    EXPECT_TRUE(has(lines, c + "table=0,priority=1,actions=drop"));
     // Nothing else lets a VM's packet into table 1.
     size_t to_table1 = std::count_if(lines.begin(), lines.end(), [](const std::string &l) {
         return l.find("goto_table:1") != std::string::npos;
