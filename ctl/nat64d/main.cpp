@@ -4,7 +4,14 @@
 // keeps them so (docs/reference.md, "nat64d").
 #include <poll.h>
 #include <sys/inotify.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdlib>
+#include <cstring>
 
 #include <csignal>
 #include <iostream>
@@ -41,6 +48,34 @@ void setup_logging(const std::string &level) {
     logger->set_pattern(isatty(STDERR_FILENO) ? "%H:%M:%S.%e %^%l%$: %v" : "%l: %v");
     logger->set_level(spdlog::level::from_str(level));
     spdlog::set_default_logger(logger);
+}
+
+// systemd's notification protocol (sd_notify(3)): one datagram to
+// $NOTIFY_SOCKET.  READY=1 after the first pass, WATCHDOG=1 after every
+// pass: with the unit's WatchdogSec, a pass stuck on a wedged
+// ovs-vswitchd or ovsdb-server gets nat64d restarted.
+void notify(const char *msg) {
+    const char *path = std::getenv("NOTIFY_SOCKET");
+    if (path == nullptr || *path == '\0') return;
+    sockaddr_un sa{};
+    sa.sun_family = AF_UNIX;
+    size_t len = std::strlen(path);
+    if (len >= sizeof sa.sun_path) return;
+    std::memcpy(sa.sun_path, path, len);
+    if (sa.sun_path[0] == '@') sa.sun_path[0] = '\0';  // abstract namespace
+    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return;
+    (void)sendto(fd, msg, std::strlen(msg), MSG_NOSIGNAL, reinterpret_cast<sockaddr *>(&sa),
+                 static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + len));
+    close(fd);
+}
+
+// Half the watchdog period systemd asks for ($WATCHDOG_USEC), in ms; 0 if none.
+int watchdog_half_ms() {
+    const char *usec = std::getenv("WATCHDOG_USEC");
+    if (usec == nullptr) return 0;
+    long long v = std::atoll(usec);
+    return v > 0 ? static_cast<int>(std::min<long long>(v / 2000, 1 << 30)) : 0;
 }
 
 // Waits until the configuration directory changes (a file written, renamed
@@ -84,11 +119,16 @@ static int run(const nat64d::ReconcilerOptions &opt, const nat64d::OvsEndpoints 
     }
     spdlog::info("nat64d {} on node {}: config {}, OVSDB {}, every {} s", PROJECT_VERSION, opt.node,
                  opt.config_dir.string(), ep.db, interval);
-    while (!g_stop) {
+    int wait_ms = static_cast<int>(interval * 1000);
+    if (int half = watchdog_half_ms(); half > 0) wait_ms = std::min(wait_ms, half);
+    for (bool first = true; !g_stop; first = false) {
         int errors = rec.pass();
         spdlog::debug("pass done: {} error(s)", errors);
-        wait_for_change(fd, static_cast<int>(interval * 1000));
+        notify(first ? "READY=1\nWATCHDOG=1" : "WATCHDOG=1");
+        wait_for_change(fd, wait_ms);
     }
+    notify("STOPPING=1");
+    if (fd >= 0) close(fd);
     spdlog::info("nat64d stopping (flows, instances and routes stay as they are)");
     return 0;
 }

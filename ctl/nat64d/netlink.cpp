@@ -273,15 +273,24 @@ void Netlink::set_link_up(const std::string &name) {
     if (int err = rtnl_link_change(sk_, orig.get(), change.get(), 0); err < 0) fail(what, err);
 }
 
-std::vector<uint32_t> Netlink::ipv4_addresses() {
+// Every IPv4 address of the node with its prefix length.
+std::vector<std::pair<uint32_t, uint8_t>> Netlink::list_ipv4() {
     ifaddrmsg h{};
     h.ifa_family = AF_INET;
-    std::vector<uint32_t> out;
+    std::vector<std::pair<uint32_t, uint8_t>> out;
     for (auto &o : dump("listing IPv4 addresses", RTM_GETADDR, &h, sizeof h)) {
         auto *a = reinterpret_cast<rtnl_addr *>(o.get());
         if (rtnl_addr_get_family(a) != AF_INET) continue;
-        if (auto ip = to_ipv4(rtnl_addr_get_local(a))) out.push_back(*ip);
+        if (auto ip = to_ipv4(rtnl_addr_get_local(a)))
+            out.emplace_back(*ip, static_cast<uint8_t>(rtnl_addr_get_prefixlen(a)));
     }
+    return out;
+}
+
+std::vector<uint32_t> Netlink::ipv4_addresses() {
+    std::vector<uint32_t> out;
+    for (const auto &[ip, len] : list_ipv4())
+        out.push_back(ip);
     std::sort(out.begin(), out.end());
     out.erase(std::unique(out.begin(), out.end()), out.end());
     return out;
@@ -324,6 +333,10 @@ bool Netlink::ensure_ipv6_address(const std::string &dev, const nat64::Ipv6Addr 
     rtnl_addr_set_ifindex(addr.get(), rtnl_link_get_ifindex(l.get()));
     rtnl_addr_set_family(addr.get(), AF_INET6);
     if (int err = rtnl_addr_set_local(addr.get(), local.get()); err < 0) fail(what, err);
+    // No DAD (RFC 4862 §5.4): the gateway is ours by configuration, and DAD
+    // would leave it tentative for a second, or "dadfailed" for good if a VM
+    // answered for it first.
+    rtnl_addr_set_flags(addr.get(), IFA_F_NODAD);
     begin();
     // NLM_F_EXCL: without it the kernel would modify an existing address
     // (its prefix length, lifetimes) instead of refusing.

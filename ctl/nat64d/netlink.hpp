@@ -131,6 +131,7 @@ class Netlink {
     // A dump request: the kernel filters by what hdr says (we set
     // NETLINK_GET_STRICT_CHK); callers filter again.
     Objects dump(const std::string &what, int type, const void *hdr, size_t hdrlen);
+    std::vector<std::pair<uint32_t, uint8_t>> list_ipv4();
     std::vector<std::pair<nat64::Ipv6Addr, uint8_t>> list_ipv6(const std::string &what,
                                                                int ifindex);
     int add_route4(const Route4 &r, int flags);

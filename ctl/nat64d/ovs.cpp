@@ -70,14 +70,16 @@ std::vector<BridgeRow> Ovs::bridges() {
         {{{"op", "select"},
           {"table", "Bridge"},
           {"where", nlohmann::json::array()},
-          {"columns",
-           nlohmann::json::array({"_uuid", "name", "datapath_type", "external_ids"})}}}));
+          {"columns", nlohmann::json::array(
+                          {"_uuid", "name", "datapath_type", "fail_mode", "external_ids"})}}}));
     std::vector<BridgeRow> out;
     for (const auto &row : result.at(0).at("rows")) {
         BridgeRow b;
         b.uuid = row.at("_uuid").at(1).get<std::string>();
         b.name = row.at("name").get<std::string>();
         b.datapath_type = row.at("datapath_type").get<std::string>();
+        // An optional column: a string, or the empty set when unset.
+        if (row.at("fail_mode").is_string()) b.fail_mode = row.at("fail_mode").get<std::string>();
         for (const auto &kv : row.at("external_ids").at(1)) {
             b.external_ids[kv.at(0).get<std::string>()] = kv.at(1).get<std::string>();
         }
@@ -91,7 +93,9 @@ void Ovs::create_bridge(const std::string &name, uint32_t mtu, const std::string
     // What "ovs-vsctl add-br NAME -- set bridge NAME datapath_type=netdev"
     // does, in one transaction: the bridge's own internal port and
     // interface, the bridge, and its place in Open_vSwitch's list.  Bridge
-    // other_config:hwaddr pins the internal port's MAC, which OVS would
+    // fail_mode=secure: no flow but ours, not even OVS's default NORMAL
+    // one, so the bridge never forwards unfiltered VM traffic before
+    // nat64d's flows are in.  other_config:hwaddr pins the internal port's MAC, which OVS would
     // otherwise pick from the ports' MACs and change as VMs come and go
     // (the VMs' gateway MAC must not move).  Bridge
     // names are a unique index, so a bridge made meanwhile by someone else
@@ -110,6 +114,7 @@ void Ovs::create_bridge(const std::string &name, uint32_t mtu, const std::string
           {"row",
            {{"name", name},
             {"datapath_type", "netdev"},
+            {"fail_mode", "secure"},
             {"ports", named("port")},
             {"other_config", ovsdb_map({{"hwaddr", hwaddr}})},
             {"external_ids", ovsdb_map(external_ids)}}},
@@ -122,20 +127,48 @@ void Ovs::create_bridge(const std::string &name, uint32_t mtu, const std::string
          {{"op", "comment"}, {"comment", "nat64d: create bridge " + name}}}));
 }
 
-void Ovs::set_external_ids(const BridgeRow &br, const std::map<std::string, std::string> &ids) {
-    // Only our keys: delete then insert them, leaving every other key alone.
+void Ovs::update_bridge(const BridgeRow &br, const std::map<std::string, std::string> &set,
+                        const std::vector<std::string> &remove, bool secure) {
+    // Only the keys named: delete them, then insert the new values, leaving
+    // every other key alone.
     nlohmann::json keys = nlohmann::json::array();
-    for (const auto &[k, v] : ids)
+    for (const auto &[k, v] : set)
         keys.push_back(k);
-    transact(nlohmann::json::array(
-        {{{"op", "mutate"},
-          {"table", "Bridge"},
-          {"where", nlohmann::json::array({nlohmann::json::array({"_uuid", "==", uuid(br.uuid)})})},
-          {"mutations",
-           nlohmann::json::array(
-               {nlohmann::json::array(
-                    {"external_ids", "delete", nlohmann::json::array({"set", keys})}),
-                nlohmann::json::array({"external_ids", "insert", ovsdb_map(ids)})})}}}));
+    for (const auto &k : remove)
+        keys.push_back(k);
+    nlohmann::json op = {
+        {"op", "mutate"},
+        {"table", "Bridge"},
+        {"where", nlohmann::json::array({nlohmann::json::array({"_uuid", "==", uuid(br.uuid)})})},
+        {"mutations", nlohmann::json::array(
+                          {nlohmann::json::array(
+                               {"external_ids", "delete", nlohmann::json::array({"set", keys})}),
+                           nlohmann::json::array({"external_ids", "insert", ovsdb_map(set)})})}};
+    nlohmann::json ops = nlohmann::json::array({op});
+    if (secure) {
+        ops.push_back({{"op", "update"},
+                       {"table", "Bridge"},
+                       {"where", nlohmann::json::array(
+                                     {nlohmann::json::array({"_uuid", "==", uuid(br.uuid)})})},
+                       {"row", {{"fail_mode", "secure"}}}});
+    }
+    transact(ops);
+}
+
+std::map<std::string, int64_t> Ovs::interface_ifindexes() {
+    auto result = transact(
+        nlohmann::json::array({{{"op", "select"},
+                                {"table", "Interface"},
+                                {"where", nlohmann::json::array()},
+                                {"columns", nlohmann::json::array({"name", "ifindex"})}}}));
+    std::map<std::string, int64_t> out;
+    for (const auto &row : result.at(0).at("rows")) {
+        // An optional column is an integer, or the empty set while unknown.
+        if (row.at("ifindex").is_number_integer()) {
+            out[row.at("name").get<std::string>()] = row.at("ifindex").get<int64_t>();
+        }
+    }
+    return out;
 }
 
 void Ovs::delete_bridge(const BridgeRow &br) {

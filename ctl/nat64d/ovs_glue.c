@@ -23,6 +23,7 @@
 #include "openvswitch/ofpbuf.h"
 #include "openvswitch/vconn.h"
 #include "openvswitch/vlog.h"
+#include "fatal-signal.h"
 #include "ovs-thread.h"
 #include "stream.h"
 #include "unixctl.h"
@@ -39,6 +40,9 @@ n64_glue_init(const char *program_name)
 {
     ovs_set_program_name(program_name, VERSION);
     vlog_set_levels(NULL, VLF_ANY_DESTINATION, VLL_ERR);
+    /* A peer that dies mid-conversation must be an error return, not a
+     * SIGPIPE that ends the daemon. */
+    fatal_ignore_sigpipe();
 }
 
 void

@@ -21,8 +21,9 @@
 extern "C" {
 #endif
 
-/* Once, before anything else: program name for OVS's logs, and OVS's own
- * console logging down to errors (nat64d logs through spdlog). */
+/* Once, before anything else: program name for OVS's logs, OVS's own
+ * console logging down to errors (nat64d logs through spdlog), and SIGPIPE
+ * ignored (a closed socket is an error return). */
 void n64_glue_init(const char *program_name);
 
 void n64_free(void *);

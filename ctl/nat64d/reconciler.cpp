@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "nat64d/flows.hpp"
+#include "nat64d/prefixes.hpp"
 #include "nat64d/sdn_config.hpp"
 
 namespace nat64d {
@@ -29,6 +30,42 @@ std::string route_text(const Route4 &r, const std::string &dev) {
     return nat64::format_prefix(r.dst) + " via " + nat64::format_ipv4(r.gateway) + " dev " + dev;
 }
 
+std::optional<uint32_t> parse_id(const std::string &s) {
+    try {
+        size_t end = 0;
+        unsigned long v = std::stoul(s, &end);
+        if (end == s.size() && v >= 1 && v <= 0xffffffffUL) return static_cast<uint32_t>(v);
+    } catch (const std::exception &) {
+    }
+    return std::nullopt;
+}
+
+// The instance id a bridge's external_ids record, if any (and sane: an
+// operator may have edited it).
+std::optional<uint32_t> recorded_instance(const BridgeRow &br) {
+    auto i = br.external_ids.find(kExtInstance);
+    return i == br.external_ids.end() ? std::nullopt : parse_id(i->second);
+}
+
+// Why two VNets may not both run: they claim overlapping address space.
+std::optional<std::string> clash(const VNetSpec &a, const VNetSpec &b) {
+    for (const auto &x : vnet_ipv4_prefixes(a)) {
+        for (const auto &y : vnet_ipv4_prefixes(b)) {
+            if (overlap(x, y))
+                return nat64::format_prefix(x) + " overlaps " + nat64::format_prefix(y);
+        }
+    }
+    for (const auto &x : a.subnets) {
+        for (const auto &y : b.subnets) {
+            if (overlap(x.prefix, y.prefix)) {
+                return nat64::format_prefix(x.prefix) + " overlaps " +
+                       nat64::format_prefix(y.prefix);
+            }
+        }
+    }
+    return std::nullopt;
+}
+
 // Addresses a VM must never reach through pool6 anyway (shared/design.md:
 // the core refuses RFC 6890 special ranges itself), so not worth listing.
 bool reserved_anyway(uint32_t a) {
@@ -40,7 +77,8 @@ bool reserved_anyway(uint32_t a) {
 // What a pass reads once and shares between the VNets.
 struct Reconciler::Actual {
     std::vector<BridgeRow> bridges;
-    std::vector<Route4> routes;  // ours (protocol kRouteProtocol)
+    std::map<std::string, int64_t> ifindexes;  // OVS's view of its interfaces
+    std::vector<Route4> routes;                // ours (protocol kRouteProtocol)
     std::set<Route4> wanted_routes;
     std::set<int> routed_devices;  // devices whose routes this pass worked out
 };
@@ -75,8 +113,13 @@ void Reconciler::sysctl(const std::string &key, const std::string &value) {
 
 nat64::InstanceConfig Reconciler::with_host_denylist(const nat64::InstanceConfig &c) const {
     // Security (README, "Security"): a VM must never reach the node itself
-    // through pool6, so every IPv4 address of this node is denied as a
-    // pool6 destination, whatever the operator configured.
+    // through pool6, whatever the operator configured.  (The price: IPv4
+    // connections from the node to a VM's EAMT address get no answer; the
+    // node reaches its VMs over IPv6.)  Other networks the node is attached
+    // to are non-global space, which the Well-Known Prefix refuses anyway
+    // (RFC 6052 §3.1); denying them always would also cut off IPv4 clients
+    // there from the VMs they may reach, so with a network-specific pool6
+    // the operator lists them in denylist4 (docs/reference.md).
     nat64::InstanceConfig out = c;
     for (uint32_t a : host_ipv4_) {
         if (reserved_anyway(a)) continue;
@@ -89,8 +132,22 @@ nat64::InstanceConfig Reconciler::with_host_denylist(const nat64::InstanceConfig
 }
 
 int Reconciler::pass() {
-    int errors = 0;
     logged_now_.clear();
+    int errors = 0;
+    try {
+        errors = pass_inner();
+    } catch (const std::exception &e) {
+        // A bug or an unexpected answer must not kill the daemon: the next
+        // pass starts afresh.
+        errors++;
+        log_once(spdlog::level::err, std::string("pass aborted: ") + e.what());
+    }
+    logged_ = logged_now_;
+    return errors;
+}
+
+int Reconciler::pass_inner() {
+    int errors = 0;
 
     // 1. The configuration.  A file that cannot be read as a whole leaves
     // everything as the last good configuration made it.
@@ -103,7 +160,6 @@ int Reconciler::pass() {
         if (!last_good_) {
             log_once(spdlog::level::err,
                      std::string(e.what()) + "; nothing is changed until the file is fixed");
-            logged_ = logged_now_;
             return errors;
         }
         log_once(spdlog::level::err,
@@ -125,16 +181,40 @@ int Reconciler::pass() {
     // that never had one is left alone entirely (not created, not removed).
     std::map<std::string, VNetSpec> want = d.vnets;
     std::set<std::string> untouched;
+    std::map<std::string, VNetSpec> kept;
     for (const auto &[vnet, why] : d.failed) {
         auto it = applied_.find(vnet);
         if (it != applied_.end()) {
-            want.emplace(vnet, it->second);
+            kept.emplace(vnet, it->second);
             log_once(spdlog::level::warn,
                      "vnet " + vnet + ": keeping its previous good configuration");
         } else {
             untouched.insert(vnet);
         }
     }
+    // The kept state still claims its address space: a good VNet may not
+    // take it over meanwhile (the routes would flip between the bridges).
+    for (auto it = want.begin(); it != want.end();) {
+        std::optional<std::string> why;
+        std::string other;
+        for (const auto &[k, spec] : kept) {
+            if ((why = clash(it->second, spec))) {
+                other = k;
+                break;
+            }
+        }
+        if (!why) {
+            ++it;
+            continue;
+        }
+        errors++;
+        log_once(spdlog::level::err,
+                 "vnet " + it->first + ": " + *why + " of vnet " + other +
+                     ", which runs its previous configuration while its own is wrong");
+        untouched.insert(it->first);
+        it = want.erase(it);
+    }
+    want.insert(kept.begin(), kept.end());
 
     // 2. ovs-vswitchd.  A new pid means a restart: its instances and flows
     // are gone, and this pass puts them back.
@@ -150,7 +230,6 @@ int Reconciler::pass() {
     }
     if (!pid) {
         log_once(spdlog::level::err, "ovs-vswitchd is not running: waiting for it");
-        logged_ = logged_now_;
         return errors + 1;
     }
 
@@ -158,11 +237,17 @@ int Reconciler::pass() {
     try {
         host_ipv4_ = nl_.ipv4_addresses();
         actual.bridges = ovs_.bridges();
+        actual.ifindexes = ovs_.interface_ifindexes();
         actual.routes = nl_.our_routes4();
     } catch (const std::exception &e) {
         log_once(spdlog::level::err, e.what());
-        logged_ = logged_now_;
         return errors + 1;
+    }
+    // Every instance id nat64d has recorded, before this pass changes any.
+    std::set<uint32_t> recorded = our_instances_;
+    for (const auto &br : actual.bridges) {
+        if (br.external_ids.count(kExtVnet) == 0) continue;
+        if (auto id = recorded_instance(br)) recorded.insert(*id);
     }
 
     // 3. Every wanted VNet, each on its own: one VNet's failure (a refused
@@ -178,33 +263,31 @@ int Reconciler::pass() {
     }
 
     // 4. What nat64d made for VNets that are gone.
-    std::set<int> keep_ifindexes;
+    std::set<int> keep_devices;
     std::set<uint32_t> keep_instances;
     for (const auto &[vnet, spec] : want)
         keep_instances.insert(spec.instance.instance);
     for (const auto &br : actual.bridges) {
         auto v = br.external_ids.find(kExtVnet);
         if (v == br.external_ids.end()) continue;
-        if (want.count(v->second) != 0 || untouched.count(v->second) != 0) {
-            if (auto link = nl_.link(br.name)) keep_ifindexes.insert(link->ifindex);
-            if (untouched.count(v->second) != 0) {
-                auto i = br.external_ids.find(kExtInstance);
-                if (i != br.external_ids.end()) keep_instances.insert(std::stoul(i->second));
-            }
-            continue;
-        }
         try {
-            remove_vnet(br, actual);
+            if (want.count(v->second) != 0 || untouched.count(v->second) != 0) {
+                if (auto link = nl_.link(br.name)) keep_devices.insert(link->ifindex);
+                auto id = recorded_instance(br);
+                if (untouched.count(v->second) != 0 && id) keep_instances.insert(*id);
+                continue;
+            }
+            remove_vnet(br);
         } catch (const std::exception &e) {
             errors++;
             log_once(spdlog::level::err, "removing vnet " + v->second + ": " + e.what());
         }
     }
     try {
+        remove_stale_instances(recorded, keep_instances);
         // Afresh: deleting a bridge took its device's routes with it.
         actual.routes = nl_.our_routes4();
-        remove_stale_routes(keep_ifindexes, actual);
-        remove_stale_instances(keep_instances, actual);
+        remove_stale_routes(keep_devices, actual);
     } catch (const std::exception &e) {
         errors++;
         log_once(spdlog::level::err, e.what());
@@ -212,25 +295,26 @@ int Reconciler::pass() {
     for (auto it = applied_.begin(); it != applied_.end();) {
         it = want.count(it->first) != 0 ? std::next(it) : applied_.erase(it);
     }
-    logged_ = logged_now_;
     return errors;
 }
 
 void Reconciler::reconcile_vnet(const VNetSpec &spec, Actual &actual) {
-    ensure_bridge(spec, actual);
-    if (opt_.dry_run && !nl_.link(spec.vnet)) {
+    const bool created = ensure_bridge(spec, actual);
+    if (opt_.dry_run && created) {
         plan_ << "vnet " << spec.vnet << ": instance " << spec.instance.instance
               << ", flows and routes follow once the bridge exists\n";
         return;
     }
-    LinkInfo link = wait_for_link(spec.vnet);
-    ensure_host_side(spec, link);
+    LinkInfo link = find_link(spec.vnet, created, actual);
+    // Filtering first: the flows are in before the host forwards anything
+    // for the VNet.
     ensure_instance(spec);
     ensure_flows(spec, link);
+    ensure_host_side(spec, link);
     ensure_routes(spec, link, actual);
 }
 
-void Reconciler::ensure_bridge(const VNetSpec &spec, Actual &actual) {
+bool Reconciler::ensure_bridge(const VNetSpec &spec, Actual &actual) {
     const std::map<std::string, std::string> ids{
         {kExtVnet, spec.vnet}, {kExtInstance, std::to_string(spec.instance.instance)}};
     auto it = std::find_if(actual.bridges.begin(), actual.bridges.end(),
@@ -247,7 +331,7 @@ void Reconciler::ensure_bridge(const VNetSpec &spec, Actual &actual) {
                                created);
             actual.bridges = ovs_.bridges();
         }
-        return;
+        return true;
     }
     if (it->datapath_type != "netdev") {
         throw OvsError(
@@ -259,30 +343,48 @@ void Reconciler::ensure_bridge(const VNetSpec &spec, Actual &actual) {
         auto e = it->external_ids.find(k);
         same = same && e != it->external_ids.end() && e->second == v;
     }
-    if (same) return;
-    // The instance id changed (nat64.json): the old instance goes.
-    auto old = it->external_ids.find(kExtInstance);
-    if (old != it->external_ids.end() && old->second != ids.at(kExtInstance)) {
-        if (act("vnet " + spec.vnet + ": delete its previous instance " + old->second)) {
-            ovs_.appctl("nat64/instance-del", {old->second});
-        }
-    }
-    if (act("vnet " + spec.vnet + ": mark bridge " + spec.vnet + " as nat64d's (external_ids)")) {
-        ovs_.set_external_ids(*it, ids);
+    // A bridge that is not in fail_mode secure would switch VM traffic
+    // unfiltered whenever our flows are missing (after an ovs-vswitchd
+    // restart, until the next pass).  Set only when unset: a fail_mode
+    // ifupdown2 set is its own.
+    const bool secure = it->fail_mode.empty();
+    if (same && !secure) return false;
+    if (act("vnet " + spec.vnet + ": record vnet and instance " + ids.at(kExtInstance) +
+            " on bridge " + spec.vnet + (secure ? ", set fail_mode=secure" : ""))) {
+        ovs_.update_bridge(*it, ids, {}, secure);
         for (const auto &[k, v] : ids)
             it->external_ids[k] = v;
+        if (secure) it->fail_mode = "secure";
     }
+    return false;
 }
 
-LinkInfo Reconciler::wait_for_link(const std::string &name) {
-    // ovs-vswitchd creates the internal port's device in its next main loop
-    // iteration after the OVSDB change; that is milliseconds.
-    for (int i = 0; i < 100; i++) {
-        if (auto link = nl_.link(name)) return *link;
+LinkInfo Reconciler::find_link(const std::string &name, bool created, Actual &actual) {
+    std::optional<LinkInfo> link = nl_.link(name);
+    // ovs-vswitchd creates a new bridge's internal device in its next main
+    // loop iteration after the OVSDB change: milliseconds.  Only then is it
+    // worth waiting; a device missing later is an error of this pass, not
+    // a reason to hold up the other VNets.
+    for (int i = 0; created && !link && i < 100; i++) {
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        link = nl_.link(name);
     }
-    throw OvsError("the bridge's internal port " + name +
-                   " did not appear as a network device within 5 s");
+    if (!link) {
+        throw OvsError(
+            "the bridge's internal port " + name + " has no network device (yet): " +
+            (created ? "ovs-vswitchd did not create it within 5 s" : "is ovs-vswitchd starting?"));
+    }
+    // A Linux bridge or any other device of the same name must never get
+    // the VNet's addresses and routes.
+    if (created) actual.ifindexes = ovs_.interface_ifindexes();
+    auto ovs = actual.ifindexes.find(name);
+    if (ovs != actual.ifindexes.end() && ovs->second != link->ifindex) {
+        throw OvsError(
+            "network device " + name + " (ifindex " + std::to_string(link->ifindex) +
+            ") is not the bridge's internal port (ifindex " + std::to_string(ovs->second) +
+            " in OVSDB): another device has its name, or ovs-vswitchd has yet to update OVSDB");
+    }
+    return *link;
 }
 
 void Reconciler::ensure_host_side(const VNetSpec &spec, const LinkInfo &link) {
@@ -384,18 +486,9 @@ void Reconciler::ensure_routes(const VNetSpec &spec, const LinkInfo &link, Actua
     actual.routed_devices.insert(link.ifindex);
 }
 
-void Reconciler::remove_vnet(const BridgeRow &br, Actual &actual) {
+void Reconciler::remove_vnet(const BridgeRow &br) {
     const std::string &vnet = br.external_ids.at(kExtVnet);
-    auto inst = br.external_ids.find(kExtInstance);
-    if (inst != br.external_ids.end() &&
-        act("vnet " + vnet + " is gone: delete translator instance " + inst->second)) {
-        try {
-            ovs_.appctl("nat64/instance-del", {inst->second});
-        } catch (const OvsError &e) {
-            spdlog::debug("instance {}: {}", inst->second, e.what());  // already gone
-        }
-        our_instances_.erase(static_cast<uint32_t>(std::stoul(inst->second)));
-    }
+    // (Its instance goes with the other stale ones: remove_stale_instances.)
     if (br.external_ids.count(kExtCreated) != 0) {
         // nat64d made it: the bridge goes, and with its device the kernel
         // drops its addresses, routes and neighbour entries.
@@ -413,10 +506,9 @@ void Reconciler::remove_vnet(const BridgeRow &br, Actual &actual) {
             nl_.delete_neigh4(link->ifindex, kIpv4NextHop);
         }
     }
-    if (act("vnet " + vnet + " is gone: unmark bridge " + br.name)) {
-        ovs_.set_external_ids(br, {});
+    if (act("vnet " + vnet + " is gone: remove nat64d's external_ids from bridge " + br.name)) {
+        ovs_.update_bridge(br, {}, {kExtVnet, kExtInstance, kExtCreated});
     }
-    (void)actual;
 }
 
 void Reconciler::remove_stale_routes(const std::set<int> &kept_devices, Actual &actual) {
@@ -434,21 +526,24 @@ void Reconciler::remove_stale_routes(const std::set<int> &kept_devices, Actual &
     }
 }
 
-void Reconciler::remove_stale_instances(const std::set<uint32_t> &keep, Actual &actual) {
-    (void)actual;
-    for (auto it = our_instances_.begin(); it != our_instances_.end();) {
-        if (keep.count(*it) != 0) {
-            ++it;
+void Reconciler::remove_stale_instances(const std::set<uint32_t> &recorded,
+                                        const std::set<uint32_t> &keep) {
+    // Ours: the ids recorded on nat64d's bridges when the pass began (so an
+    // instance whose VNet is gone, or whose VNet changed its id, is found)
+    // and those set by this run.  An id a wanted VNet uses now is never
+    // deleted, whichever VNet had it before.
+    std::set<uint32_t> ours = recorded;
+    ours.insert(our_instances_.begin(), our_instances_.end());
+    for (uint32_t id : ours) {
+        if (keep.count(id) != 0) continue;
+        our_instances_.erase(id);
+        if (!act("delete translator instance " + std::to_string(id) + " (no VNet uses it)"))
             continue;
+        try {
+            ovs_.appctl("nat64/instance-del", {std::to_string(id)});
+        } catch (const OvsError &e) {
+            spdlog::debug("instance {}: {}", id, e.what());  // already gone
         }
-        if (act("delete translator instance " + std::to_string(*it) + " (no VNet uses it)")) {
-            try {
-                ovs_.appctl("nat64/instance-del", {std::to_string(*it)});
-            } catch (const OvsError &e) {
-                spdlog::debug("instance {}: {}", *it, e.what());
-            }
-        }
-        it = our_instances_.erase(it);
     }
 }
 

@@ -36,16 +36,17 @@ class Reconciler {
 
   private:
     struct Actual;
+    int pass_inner();
     void reconcile_vnet(const VNetSpec &spec, Actual &actual);
-    void ensure_bridge(const VNetSpec &spec, Actual &actual);
-    LinkInfo wait_for_link(const std::string &name);
+    bool ensure_bridge(const VNetSpec &spec, Actual &actual);  // true: created now
+    LinkInfo find_link(const std::string &name, bool created, Actual &actual);
     void ensure_host_side(const VNetSpec &spec, const LinkInfo &link);
     void ensure_instance(const VNetSpec &spec);
     void ensure_flows(const VNetSpec &spec, const LinkInfo &link);
     void ensure_routes(const VNetSpec &spec, const LinkInfo &link, Actual &actual);
-    void remove_vnet(const BridgeRow &br, Actual &actual);
-    void remove_stale_routes(const std::set<int> &keep_ifindexes, Actual &actual);
-    void remove_stale_instances(const std::set<uint32_t> &keep, Actual &actual);
+    void remove_vnet(const BridgeRow &br);
+    void remove_stale_routes(const std::set<int> &kept_devices, Actual &actual);
+    void remove_stale_instances(const std::set<uint32_t> &recorded, const std::set<uint32_t> &keep);
     nat64::InstanceConfig with_host_denylist(const nat64::InstanceConfig &c) const;
     void sysctl(const std::string &key, const std::string &value);
     bool act(const std::string &what);  // logs or prints a change; false in dry-run

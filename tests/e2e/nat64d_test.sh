@@ -11,8 +11,9 @@
 #   nat64d; bridges vnet1 and vnet2 (made by nat64d), the host's IPv4
 #   uplink up0 203.0.113.1/24.
 #   $P-vm1 (eth0 2001:db8:1::10, on vnet1)  $P-vm2 (2001:db8:2::10, vnet2)
-#   $P-v4: the IPv4-only server 203.0.113.10 (HTTP, TCP echo), routing
-#   198.51.100.0/24 (the VNets' pool4 and EAMT addresses) to the node.
+#   $P-v4: an IPv4-only router 203.0.113.10 with the IPv4-only server
+#   192.0.2.80 (HTTP, TCP echo) behind it; it routes 198.51.100.0/24 (the
+#   VNets' pool4 and EAMT addresses) to the node.
 #
 # It asserts: --dry-run prints the plan and changes nothing; --once builds
 # everything (bridges, instances, flows with our cookies, routes,
@@ -45,8 +46,8 @@ P=n64d-$$
 NODE=$P-node VM1=$P-vm1 VM2=$P-vm2 V4=$P-v4
 DIR=
 POOL6=2001:db8:64::
-SERVER4=203.0.113.10
-SERVER6=${POOL6}cb00:710a   # 203.0.113.10 in pool6 (RFC 6052 §2.2)
+SERVER4=192.0.2.80
+SERVER6=${POOL6}c000:250    # 192.0.2.80 in pool6 (RFC 6052 §2.2)
 HOST6=${POOL6}cb00:7101     # 203.0.113.1, the node's own address
 
 # --- Set-up and clean-up ------------------------------------------------------
@@ -139,8 +140,10 @@ ip netns exec "$NODE" ethtool -K up0 tx off >/dev/null 2>&1
 ip netns exec "$V4" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
 ip -n "$V4" link set eth0 up
 ip netns exec "$V4" ethtool -K eth0 tx off >/dev/null 2>&1
-ip -n "$V4" addr add "$SERVER4/24" dev eth0
+ip -n "$V4" addr add 203.0.113.10/24 dev eth0
+ip -n "$V4" addr add "$SERVER4/32" dev lo
 ip -n "$V4" route add 198.51.100.0/24 via 203.0.113.1
+ip -n "$NODE" route add 192.0.2.0/24 via 203.0.113.10
 
 # The IPv4 server: HTTP logging each client's transport address, and a
 # TCP echo service for the long-lived session.
@@ -191,12 +194,16 @@ settings() {
 {"version": 1,
  "vnets": {
   "vnet1": {"pool4": [$POOL4_1]${1:+, $1}},
-  "vnet2": {"pool4": [{"prefix": "${2:-198.51.100.2/32}", "ports": "1024-65535"}]}
+  "vnet2": {"pool4": [{"prefix": "${2:-198.51.100.2/32}", "ports": "1024-65535"}]},
+  "vnet3": {"pool4": [{"prefix": "198.51.100.4/32", "ports": "1024-65535"}]}
  }}
 EOF
     mv "$SDN/nat64.json.tmp" "$SDN/nat64.json"
 }
-running_config
+# vnet3's bridge exists before nat64d runs, as ifupdown2 makes it on
+# Proxmox: nat64d adopts it and, when the VNet goes, leaves it standing.
+vsctl add-br vnet3 -- set bridge vnet3 datapath_type=netdev || fatal "bridge vnet3"
+running_config "vnet1 vnet2 vnet3"
 settings
 
 # --- --dry-run and --once -------------------------------------------------------
@@ -204,14 +211,22 @@ section "nat64d --dry-run prints the plan and changes nothing"
 OUT=$(nat64d --dry-run 2>&1)
 expect_match "the plan creates bridge vnet1" 'vnet1: create bridge vnet1 \(datapath_type=netdev' "$OUT"
 expect_match "the plan creates bridge vnet2" 'vnet2: create bridge vnet2' "$OUT"
-if [[ -z $(vsctl list-br) ]]; then ok "no bridge exists after --dry-run"; else bad "--dry-run made bridges" "$(vsctl list-br)"; fi
+expect_match "the plan adopts bridge vnet3" 'vnet3: record vnet and instance [0-9]+ on bridge vnet3, set fail_mode=secure' "$OUT"
+if [[ $(vsctl list-br | tr '\n' ' ') == "vnet3 " ]]; then ok "no bridge made after --dry-run"; else bad "--dry-run made bridges" "$(vsctl list-br)"; fi
 
 section "nat64d --once builds the node and exits 0"
 OUT=$(nat64d --once 2>&1)
 RC=$?
 if [[ $RC -eq 0 ]]; then ok "--once exits 0"; else bad "--once exit status $RC" "$OUT"; fi
 BRS=$(vsctl list-br | tr '\n' ' ')
-if [[ $BRS == "vnet1 vnet2 " ]]; then ok "bridges vnet1 and vnet2"; else bad "bridges: '$BRS'"; fi
+if [[ $BRS == "vnet1 vnet2 vnet3 " ]]; then ok "bridges vnet1, vnet2 and vnet3"; else bad "bridges: '$BRS'"; fi
+if [[ $(vsctl get bridge vnet1 fail_mode) == secure && $(vsctl get bridge vnet3 fail_mode) == secure ]]; then
+    ok "fail_mode=secure on created and adopted bridges"
+else
+    bad "fail_mode: $(vsctl get bridge vnet1 fail_mode) $(vsctl get bridge vnet3 fail_mode)"
+fi
+OUT=$(vsctl get bridge vnet3 external_ids)
+if [[ $OUT == *'nat64d-vnet=vnet3'* && $OUT != *nat64d-created* ]]; then ok "vnet3 adopted, not marked as created"; else bad "vnet3 external_ids: $OUT"; fi
 if [[ $(vsctl get bridge vnet1 datapath_type) == netdev ]]; then ok "vnet1 is datapath_type=netdev"; else bad "vnet1 datapath_type"; fi
 ID1=$(vsctl get bridge vnet1 external_ids:nat64d-instance | tr -d '"')
 ID2=$(vsctl get bridge vnet2 external_ids:nat64d-instance | tr -d '"')
@@ -239,7 +254,7 @@ OUT=$(nat64d --once --dry-run 2>/dev/null)
 if [[ -z $OUT ]]; then ok "a second --dry-run has nothing to do"; else bad "still something to do after --once" "$OUT"; fi
 
 # --- The daemon, and traffic ---------------------------------------------------
-in_node "$BIN/nat64d" --config-dir "$SDN" --node pve1 --ovsdb "unix:$DIR/db.sock" \
+ip netns exec "$NODE" "$BIN/nat64d" --config-dir "$SDN" --node pve1 --ovsdb "unix:$DIR/db.sock" \
     --ovs-rundir "$DIR" --ovs-ctl "$DIR/ovs-vswitchd.ctl" --interval 0.5 \
     >"$DIR/nat64d.log" 2>&1 &
 echo $! >"$DIR/nat64d.pid"
@@ -259,7 +274,7 @@ expect_match "the server saw vnet2 as 198.51.100.2" '^198\.51\.100\.2#' "$(cat "
 
 section "Isolation and security"
 ip -n "$VM1" addr add 2001:db8:2::99/64 dev eth0 nodad
-drops() { ofctl dump-flows vnet1 table=0 | grep ' priority=0 actions=drop' | sed 's/.*n_packets=\([0-9]*\).*/\1/'; }
+drops() { ofctl dump-flows vnet1 table=0 | grep ' priority=1 actions=drop' | sed 's/.*n_packets=\([0-9]*\).*/\1/'; }
 before=$(drops)
 if ip netns exec "$VM1" ping -c2 -W1 -I 2001:db8:2::99 "$SERVER6" >/dev/null 2>&1; then
     bad "vm1 got through with a source from vnet2's subnet"
@@ -269,6 +284,17 @@ fi
 after=$(drops)
 if ((after >= before + 2)); then ok "the spoofed packets hit the anti-spoofing drop ($before -> $after)"; else bad "anti-spoofing drop count $before -> $after"; fi
 ip -n "$VM1" addr del 2001:db8:2::99/64 dev eth0
+ip -n "$VM1" addr add 10.99.0.2/24 dev eth0
+ip -n "$VM1" route add 192.0.2.0/24 via 10.99.0.1
+before=$(drops)
+if ip netns exec "$VM1" ping -c2 -W1 "$SERVER4" >/dev/null 2>&1; then
+    bad "vm1 reached the IPv4 server over IPv4, past the translator"
+else
+    ok "a VM's own IPv4 (ARP included) goes nowhere"
+fi
+after=$(drops)
+if ((after >= before + 2)); then ok "its ARP requests hit the drop ($before -> $after)"; else bad "IPv4/ARP drop count $before -> $after"; fi
+ip -n "$VM1" addr del 10.99.0.2/24 dev eth0
 if ip netns exec "$VM1" ping -c1 -W1 "$HOST6" >/dev/null 2>&1; then
     bad "vm1 reached the node's own IPv4 address through pool6"
 else
@@ -369,15 +395,52 @@ expect_match "a bad pool4 of vnet2 is logged naming the vnet and key" 'vnet2.*po
 if ip netns exec "$VM2" ping -c1 -W1 "$SERVER6" >/dev/null; then ok "vnet2 keeps its previous good state"; else bad "vnet2 lost its state"; fi
 if ip netns exec "$VM1" ping -c1 -W1 "$SERVER6" >/dev/null; then ok "vnet1 is unaffected"; else bad "vnet1 broken by vnet2's error"; fi
 
-section "Deleting a VNet leaves nothing behind"
-settings '"eamt": [{"ipv6": "2001:db8:1::5/128", "ipv4": "198.51.100.5/32"}]'
+section "A new instance id for a VNet: the old instance goes"
+E='"eamt": [{"ipv6": "2001:db8:1::5/128", "ipv4": "198.51.100.5/32"}]'
+settings "$E, \"instance\": 4242"
+if until_ok 3 appctl nat64/instance-show 4242; then ok "instance 4242 set for vnet1 after ${WAITED} s"; else bad "no instance 4242"; fi
+if until_ok 2 sh -c "! $BIN/ovs-appctl -t $DIR/ovs-vswitchd.ctl nat64/instance-show $ID1"; then
+    ok "the old instance $ID1 is deleted"
+else
+    bad "old instance $ID1 still there"
+fi
+expect_match "vnet1's flows carry the new cookie" 'cookie=0x4e36340000001092, .*actions=nat64\(instance=4242,table=3\)' "$(ofctl dump-flows vnet1)"
+if until_ok 3 ip netns exec "$VM1" ping -c1 -W1 "$SERVER6"; then ok "vnet1 works with instance 4242"; else bad "vnet1 broken by the id change"; fi
+
+section "nat64d restarted: nothing to redo"
+kill "$(cat "$DIR/nat64d.pid")"
+until_ok 5 sh -c "! kill -0 $(cat "$DIR/nat64d.pid") 2>/dev/null" || bad "nat64d did not stop on SIGTERM"
+expect_match "nat64d says it stops and leaves the datapath" 'nat64d stopping' "$(cat "$DIR/nat64d.log")"
+OUT=$(nat64d --dry-run 2>/dev/null)
+if [[ -z $OUT ]]; then ok "a fresh nat64d finds nothing to change"; else bad "a fresh nat64d would change" "$OUT"; fi
+ip netns exec "$NODE" "$BIN/nat64d" --config-dir "$SDN" --node pve1 --ovsdb "unix:$DIR/db.sock" \
+    --ovs-rundir "$DIR" --ovs-ctl "$DIR/ovs-vswitchd.ctl" --interval 0.5 \
+    >>"$DIR/nat64d.log" 2>&1 &
+echo $! >"$DIR/nat64d.pid"
+disown
+
+section "Deleting VNets leaves nothing behind"
+settings "$E, \"instance\": 4242"
+ID3=$(vsctl get bridge vnet3 external_ids:nat64d-instance | tr -d '"')
 running_config vnet1
 if until_ok 3 sh -c "! $BIN/ovs-vsctl --db=unix:$DIR/db.sock br-exists vnet2"; then ok "bridge vnet2 deleted"; else bad "bridge vnet2 still there"; fi
 if appctl nat64/instance-show "$ID2" >/dev/null 2>&1; then bad "instance $ID2 still there"; else ok "instance $ID2 deleted"; fi
 OUT=$(ip -n "$NODE" route show proto 64)
 if grep -q '198\.51\.100\.2 ' <<<"$OUT"; then bad "route of vnet2 left" "$OUT"; else ok "no route of vnet2 left"; fi
 if ip -n "$NODE" link show vnet2 >/dev/null 2>&1; then bad "device vnet2 left"; else ok "device vnet2 gone"; fi
+# vnet3's bridge was not nat64d's to delete: only what nat64d added goes.
+if vsctl br-exists vnet3; then ok "adopted bridge vnet3 stays"; else bad "adopted bridge vnet3 deleted"; fi
+if appctl nat64/instance-show "$ID3" >/dev/null 2>&1; then bad "instance $ID3 of vnet3 still there"; else ok "instance $ID3 of vnet3 deleted"; fi
+OUT=$(ofctl dump-flows vnet3 cookie=0x4e36340000000000/0xffffffff00000000 | grep -c cookie=)
+if [[ $OUT == 0 ]]; then ok "no nat64d flows left on vnet3"; else bad "$OUT nat64d flows left on vnet3"; fi
+OUT=$(vsctl get bridge vnet3 external_ids)
+if [[ $OUT != *nat64d* ]]; then ok "nat64d's external_ids removed from vnet3"; else bad "vnet3 external_ids: $OUT"; fi
+if [[ -z $(ip -n "$NODE" route show proto 64 dev vnet3) ]]; then ok "no route via vnet3 left"; else bad "routes via vnet3 left"; fi
+if [[ -z $(ip -n "$NODE" neigh show dev vnet3 nud permanent) ]]; then ok "no neighbour on vnet3 left"; else bad "neighbour on vnet3 left"; fi
 if ip netns exec "$VM1" ping -c1 -W1 "$SERVER6" >/dev/null; then ok "vnet1 still works"; else bad "vnet1 broken by the deletion"; fi
+n=$(grep -c 'is gone' "$DIR/nat64d.log")
+sleep 1.5
+if [[ $(grep -c 'is gone' "$DIR/nat64d.log") == "$n" ]]; then ok "the removal is done once"; else bad "nat64d keeps removing" "$(tail -5 "$DIR/nat64d.log")"; fi
 if kill -0 "$(cat "$DIR/nat64d.pid")" 2>/dev/null; then ok "nat64d still runs"; else bad "nat64d died" "$(tail "$DIR/nat64d.log")"; fi
 
 summary
