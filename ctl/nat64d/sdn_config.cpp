@@ -140,6 +140,13 @@ Json parse_json(const char *file, const std::string &text,
     } catch (const Json::parse_error &e) {
         throw file_error(
             file, "parse error at byte " + std::to_string(e.byte) + ": " + parse_error_reason(e));
+    } catch (const Json::exception &e) {
+        // Also a parse failure: a number out of range ("1e999") is an
+        // out_of_range exception, not a parse_error.
+        std::string_view w = e.what();
+        size_t close = w.find("] ");
+        throw file_error(file,
+                         std::string(close == std::string_view::npos ? w : w.substr(close + 2)));
     }
 }
 

@@ -695,6 +695,10 @@ TEST(Nat64dSdnConfig, MalformedRunningConfigIsAFileError) {
               "unexpected string literal; expected '}'");
     e = file_error(std::string(""), std::nullopt);
     EXPECT_EQ(e.rfind(".running-config: parse error at byte ", 0), 0u) << e;
+    // nlohmann reports a number it cannot hold as out_of_range, not as a
+    // parse error (found by fuzz_sdn_config).
+    e = file_error(std::string(R"({"version": 15e1010})"), std::nullopt);
+    EXPECT_EQ(e, ".running-config: number overflow parsing '15e1010'");
 }
 
 // Deep nesting is refused before parsing: nlohmann copies and prints
