@@ -8,6 +8,7 @@
 #include "nat64d/sdn_config.hpp"
 
 #include "nat64d/prefixes.hpp"
+#include "text.hpp"  // nat64::pointer_token, from the core
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -55,26 +56,11 @@ std::string show(const std::string &s) {
     return show(Json(s));
 }
 
-// RFC 6901 escaping of one reference token.
-std::string pointer_token(std::string_view token) {
-    std::string out;
-    for (char ch : token) {
-        if (ch == '~') {
-            out += "~0";
-        } else if (ch == '/') {
-            out += "~1";
-        } else {
-            out += ch;
-        }
-    }
-    return out;
-}
-
 std::string pointer(std::vector<std::string>::const_iterator first,
                     std::vector<std::string>::const_iterator last) {
     std::string out;
     for (; first != last; ++first)
-        out += "/" + pointer_token(*first);
+        out += "/" + nat64::pointer_token(*first);
     return out;
 }
 
@@ -224,7 +210,7 @@ Json section_ids(const Json &doc, const char *section) {
     for (const auto &[id, entry] : ids->items()) {
         if (!entry.is_object()) {
             throw file_error(kRunningConfigFile,
-                             "/" + std::string(section) + "/ids/" + pointer_token(id) +
+                             "/" + std::string(section) + "/ids/" + nat64::pointer_token(id) +
                                  " must be an object (got " + show(entry) + ")");
         }
     }
@@ -292,7 +278,7 @@ Settings parse_settings(const std::optional<std::string> &text) {
         if (!vnets->is_object()) throw file_error(kSettingsFile, "\"vnets\" must be an object");
         for (const auto &[id, settings] : vnets->items()) {
             if (!settings.is_object()) {
-                throw file_error(kSettingsFile, "/vnets/" + pointer_token(id) +
+                throw file_error(kSettingsFile, "/vnets/" + nat64::pointer_token(id) +
                                                     " must be an object (got " + show(settings) +
                                                     ")");
             }

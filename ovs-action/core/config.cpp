@@ -50,21 +50,6 @@ constexpr size_t kMaxStaticBib = 65536;
 // ---------------------------------------------------------------------------
 // Error reporting: JSON pointers (RFC 6901) and dumped values.
 
-// RFC 6901 §3: "~" is written "~0" and "/" is written "~1" in a token.
-std::string pointer_token(std::string_view key) {
-    std::string t;
-    for (char ch : key) {
-        if (ch == '~') {
-            t += "~0";
-        } else if (ch == '/') {
-            t += "~1";
-        } else {
-            t += ch;
-        }
-    }
-    return t;
-}
-
 std::string child(const std::string &ptr, std::string_view key) {
     return ptr + "/" + pointer_token(key);
 }

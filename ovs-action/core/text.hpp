@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace nat64 {
@@ -19,6 +20,22 @@ inline std::optional<uint32_t> parse_decimal(std::string_view s, uint32_t max) {
     }
     if (v > max) return std::nullopt;
     return static_cast<uint32_t>(v);
+}
+
+// One reference token of a JSON pointer (RFC 6901 §3: "~" is written "~0"
+// and "/" is written "~1"), for error messages that name a key.
+inline std::string pointer_token(std::string_view key) {
+    std::string t;
+    for (char ch : key) {
+        if (ch == '~') {
+            t += "~0";
+        } else if (ch == '/') {
+            t += "~1";
+        } else {
+            t += ch;
+        }
+    }
+    return t;
 }
 
 }  // namespace nat64
