@@ -70,16 +70,14 @@ std::vector<BridgeRow> Ovs::bridges() {
         {{{"op", "select"},
           {"table", "Bridge"},
           {"where", nlohmann::json::array()},
-          {"columns", nlohmann::json::array(
-                          {"_uuid", "name", "datapath_type", "fail_mode", "external_ids"})}}}));
+          {"columns",
+           nlohmann::json::array({"_uuid", "name", "datapath_type", "external_ids"})}}}));
     std::vector<BridgeRow> out;
     for (const auto &row : result.at(0).at("rows")) {
         BridgeRow b;
         b.uuid = row.at("_uuid").at(1).get<std::string>();
         b.name = row.at("name").get<std::string>();
         b.datapath_type = row.at("datapath_type").get<std::string>();
-        // An optional column: a string, or the empty set when unset.
-        if (row.at("fail_mode").is_string()) b.fail_mode = row.at("fail_mode").get<std::string>();
         for (const auto &kv : row.at("external_ids").at(1)) {
             b.external_ids[kv.at(0).get<std::string>()] = kv.at(1).get<std::string>();
         }
@@ -128,7 +126,7 @@ void Ovs::create_bridge(const std::string &name, uint32_t mtu, const std::string
 }
 
 void Ovs::update_bridge(const BridgeRow &br, const std::map<std::string, std::string> &set,
-                        const std::vector<std::string> &remove, bool secure) {
+                        const std::vector<std::string> &remove) {
     // Only the keys named: delete them, then insert the new values, leaving
     // every other key alone.
     nlohmann::json keys = nlohmann::json::array();
@@ -144,15 +142,7 @@ void Ovs::update_bridge(const BridgeRow &br, const std::map<std::string, std::st
                           {nlohmann::json::array(
                                {"external_ids", "delete", nlohmann::json::array({"set", keys})}),
                            nlohmann::json::array({"external_ids", "insert", ovsdb_map(set)})})}};
-    nlohmann::json ops = nlohmann::json::array({op});
-    if (secure) {
-        ops.push_back({{"op", "update"},
-                       {"table", "Bridge"},
-                       {"where", nlohmann::json::array(
-                                     {nlohmann::json::array({"_uuid", "==", uuid(br.uuid)})})},
-                       {"row", {{"fail_mode", "secure"}}}});
-    }
-    transact(ops);
+    transact(nlohmann::json::array({op}));
 }
 
 std::map<std::string, int64_t> Ovs::interface_ifindexes() {

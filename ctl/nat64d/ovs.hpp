@@ -29,7 +29,6 @@ struct BridgeRow {
     std::string uuid;
     std::string name;
     std::string datapath_type;
-    std::string fail_mode;  // empty when unset (OVS's default: standalone)
     std::map<std::string, std::string> external_ids;
 };
 
@@ -48,10 +47,10 @@ class Ovs {
     // A bridge of datapath_type netdev with its internal port (MTU mtu, MAC hwaddr).
     void create_bridge(const std::string &name, uint32_t mtu, const std::string &hwaddr,
                        const std::map<std::string, std::string> &external_ids);
-    // Sets the external_ids in 'set', removes those in 'remove' (no other key
-    // is touched) and, if 'secure', sets fail_mode=secure: one transaction.
+    // Sets the external_ids in 'set' and removes those in 'remove' (no other
+    // key is touched), in one transaction.
     void update_bridge(const BridgeRow &br, const std::map<std::string, std::string> &set,
-                       const std::vector<std::string> &remove, bool secure = false);
+                       const std::vector<std::string> &remove);
     // The kernel ifindex of every interface ovs-vswitchd has opened.
     std::map<std::string, int64_t> interface_ifindexes();
     void delete_bridge(const BridgeRow &br);

@@ -343,18 +343,16 @@ bool Reconciler::ensure_bridge(const VNetSpec &spec, Actual &actual) {
         auto e = it->external_ids.find(k);
         same = same && e != it->external_ids.end() && e->second == v;
     }
-    // A bridge that is not in fail_mode secure would switch VM traffic
-    // unfiltered whenever our flows are missing (after an ovs-vswitchd
-    // restart, until the next pass).  Set only when unset: a fail_mode
-    // ifupdown2 set is its own.
-    const bool secure = it->fail_mode.empty();
-    if (same && !secure) return false;
+    // (fail_mode is set only on bridges nat64d creates: changing it on a
+    // bridge without a controller makes ovs-vswitchd flush every flow of
+    // the bridge, other people's included.  An adopted bridge's fail_mode
+    // is its creator's to set; the zone plugin sets secure.)
+    if (same) return false;
     if (act("vnet " + spec.vnet + ": record vnet and instance " + ids.at(kExtInstance) +
-            " on bridge " + spec.vnet + (secure ? ", set fail_mode=secure" : ""))) {
-        ovs_.update_bridge(*it, ids, {}, secure);
+            " on bridge " + spec.vnet)) {
+        ovs_.update_bridge(*it, ids, {});
         for (const auto &[k, v] : ids)
             it->external_ids[k] = v;
-        if (secure) it->fail_mode = "secure";
     }
     return false;
 }
