@@ -305,7 +305,7 @@ void Reconciler::reconcile_vnet(const VNetSpec &spec, Actual &actual) {
               << ", flows and routes follow once the bridge exists\n";
         return;
     }
-    LinkInfo link = find_link(spec.vnet, created, actual);
+    LinkInfo link = find_link(spec.vnet, spec.instance.instance, created, actual);
     // Filtering first: the flows are in before the host forwards anything
     // for the VNet.
     ensure_instance(spec);
@@ -357,13 +357,17 @@ bool Reconciler::ensure_bridge(const VNetSpec &spec, Actual &actual) {
     return false;
 }
 
-LinkInfo Reconciler::find_link(const std::string &name, bool created, Actual &actual) {
+LinkInfo Reconciler::find_link(const std::string &name, uint32_t instance, bool created,
+                               Actual &actual) {
     std::optional<LinkInfo> link = nl_.link(name);
     // ovs-vswitchd creates a new bridge's internal device in its next main
     // loop iteration after the OVSDB change: milliseconds.  Only then is it
     // worth waiting; a device missing later is an error of this pass, not
     // a reason to hold up the other VNets.
-    for (int i = 0; created && !link && i < 100; i++) {
+    // It then sets the MAC from other_config:hwaddr a moment later; the
+    // flows carry the MAC, so wait for that too.
+    const Mac want_mac = gateway_mac(instance);
+    for (int i = 0; created && (!link || link->mac != want_mac) && i < 100; i++) {
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
         link = nl_.link(name);
     }
