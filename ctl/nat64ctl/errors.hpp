@@ -14,6 +14,8 @@ enum ExitCode : int {
     kExitOk = 0,
     kExitBadInput = 1,  // bad usage or bad input: the operator can fix it
     kExitRuntime = 2,   // failure while running: disk full, internal error
+    kExitNotApplied =
+        3,  // pool4/eamt/bib: written, but the local datapath did not pick it up in time
 };
 
 class CtlError : public std::runtime_error {

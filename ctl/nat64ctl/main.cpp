@@ -9,6 +9,10 @@
 
 #include "nat64ctl/errors.hpp"
 #include "nat64ctl/translate_cmd.hpp"
+#ifdef NAT64CTL_OPS
+#include "nat64ctl/ops_cmd.hpp"
+#include "nat64d/ovs_glue.h"
+#endif
 
 #ifndef PROJECT_VERSION
 #error "PROJECT_VERSION must be defined by the build (ctl/CMakeLists.txt)"
@@ -22,7 +26,9 @@ constexpr const char *kExitCodes =
     "Exit codes:\n"
     "  0  success\n"
     "  1  bad usage or bad input (the message names the flag and value)\n"
-    "  2  failure while running (write error, internal error)\n";
+    "  2  failure while running (write error, internal error)\n"
+    "  3  pool4/eamt/bib add|remove: written to nat64.json, but this node's datapath\n"
+    "     did not pick it up within --apply-timeout (is nat64d running?)\n";
 
 // CLI::ExistingFile without its ":FILE" tag, which would clutter the
 // "--in IN.pcap" line of the help.
@@ -84,7 +90,9 @@ int run(int argc, char **argv) {
     CLI::App app("nat64ctl: operator CLI of ovs-nat64 (NAT64/SIIT in Open vSwitch)", "nat64ctl");
     app.set_version_flag("--version", "nat64ctl " PROJECT_VERSION);
     app.require_subcommand(1);
-    app.footer(std::string("Example:\n"
+    app.footer(std::string("Examples:\n"
+                           "  nat64ctl pool4 add --vnet vnet1 198.51.100.64/30\n"
+                           "  nat64ctl eamt list --json\n"
                            "  nat64ctl translate --config instance.json --in in.pcap "
                            "--out out.pcap\n"
                            "Run 'nat64ctl SUBCOMMAND --help' for the options of a subcommand.\n"
@@ -93,6 +101,9 @@ int run(int argc, char **argv) {
 
     TranslateOptions translate;
     CLI::App *translate_cmd = add_translate(app, translate);
+#ifdef NAT64CTL_OPS
+    OpsCommands ops(app);
+#endif
 
     try {
         app.parse(argc, argv);
@@ -104,6 +115,10 @@ int run(int argc, char **argv) {
     }
 
     try {
+#ifdef NAT64CTL_OPS
+        n64_glue_init("nat64ctl");
+        if (auto rc = ops.run()) return *rc;
+#endif
         if (translate_cmd->parsed()) {
             if (translate.quiet) spdlog::set_level(spdlog::level::warn);
             return run_translate(translate);

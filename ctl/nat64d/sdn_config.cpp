@@ -816,6 +816,25 @@ void require_directory(const std::filesystem::path &dir) {
 
 }  // namespace
 
+std::optional<std::string> node_of_zone(const Json &zone, const std::string &preferred) {
+    if (!zone.is_object() || !zone.contains("nodes")) return preferred;
+    const Json &nodes = zone["nodes"];
+    std::vector<std::string> names{preferred};
+    if (nodes.is_object()) {
+        for (const auto &[name, v] : nodes.items()) names.push_back(name);
+    } else if (nodes.is_string()) {
+        for (auto &n : split_node_list(nodes.get<std::string>())) names.push_back(n);
+    } else if (nodes.is_array()) {
+        for (const Json &n : nodes) {
+            if (n.is_string()) names.push_back(n.get<std::string>());
+        }
+    }
+    for (const auto &n : names) {
+        if (nodes_include(nodes, n).value_or(false)) return n;
+    }
+    return std::nullopt;
+}
+
 uint32_t default_instance_id(std::string_view vnet) {
     uint32_t h = 2166136261u;  // FNV-1a offset basis
     for (unsigned char ch : vnet) {

@@ -45,6 +45,8 @@
 #include <string>
 #include <string_view>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "nat64d/model.hpp"
 
 namespace nat64d {
@@ -58,6 +60,11 @@ uint32_t default_instance_id(std::string_view vnet);
 // starts with the file name) when either file as a whole is unusable.
 Desired build_desired(const std::optional<std::string> &running_config,
                       const std::optional<std::string> &settings, const std::string &node);
+
+// A node that the zone (its .running-config entry) runs on, as nat64d
+// decides it: 'preferred' if the zone includes it, else the first node it
+// names that it includes; nullopt if none (or "nodes" is malformed).
+std::optional<std::string> node_of_zone(const nlohmann::json &zone, const std::string &preferred);
 
 // Reads <dir>/.running-config and <dir>/nat64.json and calls build_desired.
 // An absent file is fine (see build_desired); an existing file that cannot

@@ -1,0 +1,52 @@
+// The per-VNet operator commands: pool4, eamt and bib (static BIB: port
+// forwards) add|remove|list.  They edit nat64.json (SettingsStore) and, unless
+// --no-apply, wait until this node's nat64d has put the change into the
+// datapath.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+namespace nat64::ctl {
+
+struct OpsOptions {
+    std::string config_dir = "/etc/pve/sdn";
+    std::string node;  // default: the host name up to its first dot
+    std::string ovs_rundir = "/run/openvswitch";
+    std::string ovs_ctl;  // default: <ovs_rundir>/ovs-vswitchd.<pid>.ctl
+    double apply_timeout = 3.0;
+};
+
+class OpsCommands {
+  public:
+    // Registers the commands (and the options they share) on app.
+    explicit OpsCommands(CLI::App &app);
+    // Runs the command that was given, if it is one of these: its exit code.
+    std::optional<int> run();
+
+  private:
+    struct Sub {
+        CLI::App *add = nullptr, *remove = nullptr, *list = nullptr;
+    };
+    void add_common(CLI::App *cmd, bool edits);
+    int run_pool4();
+    int run_eamt();
+    int run_bib();
+    int finish_edit(const std::string &what, const std::string &text);
+    std::string edit(class SettingsStore &store, const std::string &what,
+                     const std::function<void(nlohmann::ordered_json &)> &fn);
+
+    OpsOptions opt_;
+    Sub pool4_, eamt_, bib_;
+    std::string vnet_;
+    bool no_apply_ = false, json_ = false, csv_ = false;
+    std::string prefix_, ports_, ipv6_, ipv4_, protocol_;
+    std::vector<std::string> protocols_;
+};
+
+}  // namespace nat64::ctl

@@ -1,0 +1,19 @@
+// Output of the list commands: an aligned table for people, or CSV for
+// scripts (JSON is written by the commands themselves, from the same rows'
+// source).
+#pragma once
+
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+namespace nat64::ctl {
+
+using Row = std::vector<std::string>;
+
+// Columns padded to their widest cell, two spaces apart, header first.
+void print_table(std::ostream &out, const Row &header, const std::vector<Row> &rows);
+// RFC 4180: fields with a comma, quote or line break are quoted.
+void print_csv(std::ostream &out, const Row &header, const std::vector<Row> &rows);
+
+}  // namespace nat64::ctl
