@@ -821,9 +821,11 @@ std::optional<std::string> node_of_zone(const Json &zone, const std::string &pre
     const Json &nodes = zone["nodes"];
     std::vector<std::string> names{preferred};
     if (nodes.is_object()) {
-        for (const auto &[name, v] : nodes.items()) names.push_back(name);
+        for (const auto &[name, v] : nodes.items())
+            names.push_back(name);
     } else if (nodes.is_string()) {
-        for (auto &n : split_node_list(nodes.get<std::string>())) names.push_back(n);
+        for (auto &n : split_node_list(nodes.get<std::string>()))
+            names.push_back(n);
     } else if (nodes.is_array()) {
         for (const Json &n : nodes) {
             if (n.is_string()) names.push_back(n.get<std::string>());
