@@ -11,6 +11,7 @@
 #include "nat64ctl/translate_cmd.hpp"
 #ifdef NAT64CTL_OPS
 #include "nat64ctl/ops_cmd.hpp"
+#include "nat64ctl/view_cmd.hpp"
 #include "nat64d/ovs_glue.h"
 #endif
 
@@ -103,6 +104,7 @@ int run(int argc, char **argv) {
     CLI::App *translate_cmd = add_translate(app, translate);
 #ifdef NAT64CTL_OPS
     OpsCommands ops(app);
+    ViewCommands view(app);
 #endif
 
     try {
@@ -118,6 +120,7 @@ int run(int argc, char **argv) {
 #ifdef NAT64CTL_OPS
         n64_glue_init("nat64ctl");
         if (auto rc = ops.run()) return *rc;
+        if (auto rc = view.run()) return *rc;
 #endif
         if (translate_cmd->parsed()) {
             if (translate.quiet) spdlog::set_level(spdlog::level::warn);

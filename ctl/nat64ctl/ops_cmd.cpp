@@ -1,7 +1,5 @@
 #include "nat64ctl/ops_cmd.hpp"
 
-#include <unistd.h>
-
 #include <chrono>
 #include <iostream>
 #include <thread>
@@ -14,19 +12,13 @@
 #include "nat64ctl/settings_store.hpp"
 #include "nat64ctl/table.hpp"
 #include "nat64d/ovs.hpp"
+#include "nat64d/sdn_config.hpp"
 
 namespace nat64::ctl {
 
 using OJson = nlohmann::ordered_json;
 
 namespace {
-
-std::string short_hostname() {
-    char buf[256] = {};
-    if (gethostname(buf, sizeof buf - 1) != 0) return "localhost";
-    std::string h(buf);
-    return h.substr(0, h.find('.'));
-}
 
 constexpr const char *kEditFooter =
     "The change is validated against the applied SDN configuration and every other VNet\n"
@@ -47,13 +39,23 @@ struct Listing {
 
 }  // namespace
 
+void add_location_options(CLI::App *cmd, OpsOptions &opt) {
+    cmd->add_option("--config-dir", opt.config_dir, "Directory of .running-config and nat64.json")
+        ->capture_default_str();
+    cmd->add_option("--node", opt.node, "This node's name (default: the host name)");
+    cmd->add_option("--ovs-rundir", opt.ovs_rundir, "Open vSwitch run directory")
+        ->capture_default_str();
+    cmd->add_option("--ovs-ctl", opt.ovs_ctl, "ovs-vswitchd's control socket");
+}
+
+void add_format_options(CLI::App *cmd, bool &json, bool &csv) {
+    auto *j =
+        cmd->add_flag("--json", json, "JSON: an array of objects (schema: docs/reference.md)");
+    cmd->add_flag("--csv", csv, "CSV (RFC 4180) with a header line")->excludes(j);
+}
+
 void OpsCommands::add_common(CLI::App *cmd, bool edits) {
-    cmd->add_option("--config-dir", opt_.config_dir, "Directory of .running-config and nat64.json")
-        ->capture_default_str();
-    cmd->add_option("--node", opt_.node, "This node's name (default: the host name)");
-    cmd->add_option("--ovs-rundir", opt_.ovs_rundir, "Open vSwitch run directory")
-        ->capture_default_str();
-    cmd->add_option("--ovs-ctl", opt_.ovs_ctl, "ovs-vswitchd's control socket");
+    add_location_options(cmd, opt_);
     if (edits) {
         cmd->add_option("--vnet", vnet_, "The VNet (of an ipv6only zone)")->required();
         cmd->add_flag("--no-apply", no_apply_,
@@ -64,14 +66,12 @@ void OpsCommands::add_common(CLI::App *cmd, bool edits) {
         cmd->footer(kEditFooter);
     } else {
         cmd->add_option("--vnet", vnet_, "Only this VNet");
-        auto *j = cmd->add_flag("--json", json_,
-                                "JSON: an array of objects, one per entry (docs/reference.md)");
-        cmd->add_flag("--csv", csv_, "CSV (RFC 4180) with a header line")->excludes(j);
+        add_format_options(cmd, json_, csv_);
     }
 }
 
 OpsCommands::OpsCommands(CLI::App &app) {
-    opt_.node = short_hostname();
+    opt_.node = nat64d::this_node();
 
     CLI::App *pool4 =
         app.add_subcommand("pool4", "A VNet's pool4: IPv4 addresses and ports shared by its VMs");
@@ -167,13 +167,11 @@ Listing list(const SettingsStore &store, const std::string &only, const char *ke
 }
 
 void print(const Listing &l, bool json, bool csv) {
-    if (json) {
-        std::cout << l.json.dump(2) << '\n';
-    } else if (csv) {
-        print_csv(std::cout, l.header, l.rows);
-    } else {
-        print_table(std::cout, l.header, l.rows);
-    }
+    emit(std::cout,
+         json  ? Format::json
+         : csv ? Format::csv
+               : Format::table,
+         l.header, l.rows, l.json);
 }
 
 std::string join(const OJson &a) {

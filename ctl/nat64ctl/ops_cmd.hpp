@@ -22,6 +22,12 @@ struct OpsOptions {
     double apply_timeout = 3.0;
 };
 
+// --config-dir, --node, --ovs-rundir, --ovs-ctl: where the configuration
+// and this node's Open vSwitch are.
+void add_location_options(CLI::App *cmd, OpsOptions &opt);
+// --json and --csv (exclusive) of the list commands.
+void add_format_options(CLI::App *cmd, bool &json, bool &csv);
+
 class OpsCommands {
   public:
     // Registers the commands (and the options they share) on app.

@@ -48,4 +48,19 @@ void print_csv(std::ostream &out, const Row &header, const std::vector<Row> &row
         print(r);
 }
 
+void emit(std::ostream &out, Format f, const Row &header, const std::vector<Row> &rows,
+          const nlohmann::ordered_json &json) {
+    switch (f) {
+        case Format::json:
+            out << json.dump(2) << '\n';
+            break;
+        case Format::csv:
+            print_csv(out, header, rows);
+            break;
+        case Format::table:
+            print_table(out, header, rows);
+            break;
+    }
+}
+
 }  // namespace nat64::ctl

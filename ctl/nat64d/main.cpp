@@ -24,21 +24,13 @@
 #include "nat64d/ovs.hpp"
 #include "nat64d/ovs_glue.h"
 #include "nat64d/reconciler.hpp"
+#include "nat64d/sdn_config.hpp"
 
 namespace {
 
 volatile std::sig_atomic_t g_stop = 0;
 void on_signal(int) {
     g_stop = 1;
-}
-
-// Proxmox's node name is the host name up to the first dot
-// (PVE::INotify::nodename).
-std::string short_hostname() {
-    char buf[256] = {};
-    if (gethostname(buf, sizeof buf - 1) != 0) return "localhost";
-    std::string h(buf);
-    return h.substr(0, h.find('.'));
 }
 
 void setup_logging(const std::string &level) {
@@ -140,7 +132,7 @@ int main(int argc, char **argv) {
         "so."};
     nat64d::ReconcilerOptions opt;
     opt.config_dir = "/etc/pve/sdn";
-    opt.node = short_hostname();
+    opt.node = nat64d::this_node();
     nat64d::OvsEndpoints ep{"unix:/run/openvswitch/db.sock", "/run/openvswitch", ""};
     double interval = 1.0;
     bool once = false;

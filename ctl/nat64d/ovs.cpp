@@ -206,10 +206,10 @@ std::string Ovs::canonical_flows(const std::string &flows) {
     return call([&](char **out, char **err) { return n64_of_canonical(flows.c_str(), out, err); });
 }
 
-std::string Ovs::dump_flows(const std::string &bridge, uint64_t cookie, uint64_t mask) {
+std::string Ovs::dump_flows(const std::string &bridge, uint64_t cookie, uint64_t mask, bool stats) {
     std::string target = mgmt(bridge);
     return call([&](char **out, char **err) {
-        return n64_of_dump(target.c_str(), cookie, mask, out, err);
+        return n64_of_dump(target.c_str(), cookie, mask, stats ? 1 : 0, out, err);
     });
 }
 

@@ -61,7 +61,10 @@ class Ovs {
 
     // OpenFlow on bridge's management socket.
     std::string canonical_flows(const std::string &flows);
-    std::string dump_flows(const std::string &bridge, uint64_t cookie, uint64_t mask);
+    // The flows matching cookie/mask: canonical (one line each, comparable)
+    // or, with 'stats', as "ovs-ofctl dump-flows" prints them.
+    std::string dump_flows(const std::string &bridge, uint64_t cookie, uint64_t mask,
+                           bool stats = false);
     void replace_flows(const std::string &bridge, uint64_t cookie, uint64_t mask,
                        const std::string &flows);
 

@@ -184,7 +184,7 @@ open_vconn(const char *target, struct vconn **vconnp, char **errp)
 
 int
 n64_of_dump(const char *target, uint64_t cookie, uint64_t cookie_mask,
-            char **canonical, char **errp)
+            int with_stats, char **canonical, char **errp)
 {
     struct ofputil_flow_stats_request fsr = {
         .aggregate = false,
@@ -217,8 +217,13 @@ n64_of_dump(const char *target, uint64_t cookie, uint64_t cookie_mask,
     for (size_t i = 0; i < n_fses; i++) {
         const struct ofputil_flow_stats *fs = &fses[i];
 
-        format_flow(&s, fs->cookie, fs->table_id, fs->priority, &fs->match,
-                    fs->ofpacts, fs->ofpacts_len);
+        if (with_stats) {
+            ofputil_flow_stats_format(&s, fs, NULL, NULL, true);
+            ds_put_char(&s, '\n');
+        } else {
+            format_flow(&s, fs->cookie, fs->table_id, fs->priority,
+                        &fs->match, fs->ofpacts, fs->ofpacts_len);
+        }
         free(CONST_CAST(struct ofpact *, fs->ofpacts));
     }
     free(fses);

@@ -35,8 +35,10 @@ void n64_free(void *);
  * went through OpenFlow 1.4 encoding and decoding: the form the switch
  * reports it back in, so desired and installed flows compare as strings. */
 int n64_of_canonical(const char *flows, char **canonical, char **errp);
+/* With 'with_stats', each flow as "ovs-ofctl dump-flows" prints it
+ * (duration, packet and byte counters) instead of the canonical form. */
 int n64_of_dump(const char *target, uint64_t cookie, uint64_t cookie_mask,
-                char **canonical, char **errp);
+                int with_stats, char **canonical, char **errp);
 /* One bundle: delete every flow whose cookie matches cookie/cookie_mask in
  * every table, then add 'flows'.  Atomic: on any error nothing changed. */
 int n64_of_replace(const char *target, uint64_t cookie, uint64_t cookie_mask,

@@ -816,6 +816,13 @@ void require_directory(const std::filesystem::path &dir) {
 
 }  // namespace
 
+std::string this_node() {
+    char buf[256] = {};
+    if (::gethostname(buf, sizeof buf - 1) != 0) return "localhost";
+    std::string h(buf);
+    return h.substr(0, h.find('.'));
+}
+
 std::optional<std::string> node_of_zone(const Json &zone, const std::string &preferred) {
     if (!zone.is_object() || !zone.contains("nodes")) return preferred;
     const Json &nodes = zone["nodes"];

@@ -61,6 +61,10 @@ uint32_t default_instance_id(std::string_view vnet);
 Desired build_desired(const std::optional<std::string> &running_config,
                       const std::optional<std::string> &settings, const std::string &node);
 
+// This node's name as Proxmox spells it (PVE::INotify::nodename): the host
+// name up to its first dot.
+std::string this_node();
+
 // A node that the zone (its .running-config entry) runs on, as nat64d
 // decides it: 'preferred' if the zone includes it, else the first node it
 // names that it includes; nullopt if none (or "nodes" is malformed).

@@ -484,6 +484,53 @@ else
     bad "bib remove: exit $RC" "$OUT"
 fi
 
+section "nat64ctl status, stats, session list, flows, trace: what OVS shows"
+OUT=$(ctl status)
+expect_match "status: vnet1 running with flows" '^vnet1 +[0-9]+ +yes +2[0-9] +[0-9]+ +[0-9.]+%$' "$OUT"
+expect_match "status: vnet2 running" '^vnet2 +[0-9]+ +yes ' "$OUT"
+OUT=$(ctl status --json)
+if "$PY" -c '
+import json, sys
+rows = json.loads(sys.argv[1])
+keys = {"vnet": str, "instance": int, "running": bool, "flows": int, "sessions": int,
+        "bib-entries": int, "pool4-capacity": int}
+ok = rows and all(set(r) == set(keys) and all(isinstance(r[k], t) for k, t in keys.items()) for r in rows)
+sys.exit(0 if ok and {r["vnet"] for r in rows} == {"vnet1", "vnet2", "vnet3"} else 1)' "$OUT"; then
+    ok "status --json follows its schema"
+else
+    bad "status --json" "$OUT"
+fi
+OUT=$(ctl stats --vnet vnet2 --json)
+if "$PY" -c '
+import json, sys
+rows = json.loads(sys.argv[1])
+ok = all(set(r) == {"counter", "value"} and isinstance(r["value"], int) for r in rows)
+v = {r["counter"]: r["value"] for r in rows}
+sys.exit(0 if ok and v.get("translated-6to4", 0) > 0 else 1)' "$OUT"; then
+    ok "stats --json: counters with values, translated-6to4 > 0"
+else
+    bad "stats --json" "$OUT"
+fi
+expect_match "stats --explain explains" '^translated-6to4 +[0-9]+ +IPv6 packets translated to IPv4' "$(ctl stats --vnet vnet2 --explain)"
+ip netns exec "$VM2" "$PY" "$HERE/peer_tools.py" udp-ask 2001:db8:2::10 "$SERVER6" 9 hello >/dev/null 2>&1
+sessions() { "$PY" -c 'import json,sys; print(sorted((s["protocol"], s["ipv6"], s["ipv4"], s["remote"]) for s in json.load(sys.stdin)))'; }
+A=$(ctl session list --vnet vnet2 --json | sessions)
+B=$(appctl nat64/session-show "$ID2" --json | sessions)
+if [[ -n $A && $A == "$B" && $A == *udp* ]]; then
+    ok "session list --json shows the sessions ovs-appctl shows"
+else
+    bad "session list differs from nat64/session-show" "nat64ctl: $A" "ovs-appctl: $B"
+fi
+expect_match "session list shows the table" '^PROTO +IPV6 \(VNET HOST\) +IPV4 \(POOL4\) +REMOTE +STATE +EXPIRES-IN$' "$(ctl session list --vnet vnet2)"
+n_ctl=$(ctl flows --vnet vnet1 | grep -c 'cookie=0x4e363400')
+n_ofctl=$(ofctl dump-flows vnet1 cookie=0x4e36340000000000/0xffffffff00000000 | grep -c 'cookie=0x4e363400')
+if [[ $n_ctl -gt 20 && $n_ctl == "$n_ofctl" ]]; then ok "flows shows the $n_ctl flows ovs-ofctl shows"; else bad "flows: $n_ctl vs $n_ofctl"; fi
+OUT=$(ctl trace --vnet vnet1 "in_port=vm1p,icmp6,dl_dst=$(vsctl get bridge vnet1 other_config:hwaddr | tr -d '"'),ipv6_src=2001:db8:1::10,ipv6_dst=$SERVER6,icmpv6_type=128,nw_ttl=64" 2>&1)
+expect_match "trace follows the packet into the translator" "nat64\\(instance=4242,table=3\\)" "$OUT"
+OUT=$(ctl stats --vnet nope 2>&1)
+RC=$?
+if [[ $RC -eq 1 && $OUT == *"--vnet nope: no such VNet"* ]]; then ok "an unknown VNet is refused by name (exit 1)"; else bad "stats --vnet nope: exit $RC" "$OUT"; fi
+
 section "nat64d restarted: nothing to redo"
 kill "$(cat "$DIR/nat64d.pid")"
 until_ok 5 sh -c "! kill -0 $(cat "$DIR/nat64d.pid") 2>/dev/null" || bad "nat64d did not stop on SIGTERM"
