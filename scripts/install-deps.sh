@@ -34,6 +34,8 @@ PACKAGES=(
     python3-netaddr python3-pyparsing python3-pytest
     # end-to-end tests and scripts/sandbox.sh (network namespaces, real traffic)
     iproute2 procps ethtool iputils-ping iputils-tracepath traceroute curl socat
+    # nat64ctl's generated man page is checked with groff
+    groff-base
 )
 
 log() { printf 'install-deps: %s\n' "$*"; }

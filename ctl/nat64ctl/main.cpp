@@ -8,6 +8,7 @@
 #include <exception>
 
 #include "nat64ctl/errors.hpp"
+#include "nat64ctl/generate_cmd.hpp"
 #include "nat64ctl/translate_cmd.hpp"
 #ifdef NAT64CTL_OPS
 #include "nat64ctl/ops_cmd.hpp"
@@ -102,6 +103,7 @@ int run(int argc, char **argv) {
 
     TranslateOptions translate;
     CLI::App *translate_cmd = add_translate(app, translate);
+    GenerateCommand generate(app, PROJECT_VERSION, kExitCodes);
 #ifdef NAT64CTL_OPS
     OpsCommands ops(app);
     ViewCommands view(app);
@@ -117,6 +119,7 @@ int run(int argc, char **argv) {
     }
 
     try {
+        if (generate.run(app)) return kExitOk;
 #ifdef NAT64CTL_OPS
         n64_glue_init("nat64ctl");
         if (auto rc = ops.run()) return *rc;

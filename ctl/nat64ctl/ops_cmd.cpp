@@ -41,11 +41,14 @@ struct Listing {
 
 void add_location_options(CLI::App *cmd, OpsOptions &opt) {
     cmd->add_option("--config-dir", opt.config_dir, "Directory of .running-config and nat64.json")
+        ->type_name("DIR")
         ->capture_default_str();
-    cmd->add_option("--node", opt.node, "This node's name (default: the host name)");
+    cmd->add_option("--node", opt.node, "This node's name (default: the host name)")
+        ->type_name("NAME");
     cmd->add_option("--ovs-rundir", opt.ovs_rundir, "Open vSwitch run directory")
+        ->type_name("DIR")
         ->capture_default_str();
-    cmd->add_option("--ovs-ctl", opt.ovs_ctl, "ovs-vswitchd's control socket");
+    cmd->add_option("--ovs-ctl", opt.ovs_ctl, "ovs-vswitchd's control socket")->type_name("PATH");
 }
 
 void add_format_options(CLI::App *cmd, bool &json, bool &csv) {
@@ -57,15 +60,18 @@ void add_format_options(CLI::App *cmd, bool &json, bool &csv) {
 void OpsCommands::add_common(CLI::App *cmd, bool edits) {
     add_location_options(cmd, opt_);
     if (edits) {
-        cmd->add_option("--vnet", vnet_, "The VNet (of an ipv6only zone)")->required();
+        cmd->add_option("--vnet", vnet_, "The VNet (of an ipv6only zone)")
+            ->type_name("VNET")
+            ->required();
         cmd->add_flag("--no-apply", no_apply_,
                       "Only write nat64.json; do not wait for the datapath");
         cmd->add_option("--apply-timeout", opt_.apply_timeout, "Seconds to wait for the datapath")
+            ->type_name("SECONDS")
             ->check(CLI::Range(0.1, 600.0))
             ->capture_default_str();
         cmd->footer(kEditFooter);
     } else {
-        cmd->add_option("--vnet", vnet_, "Only this VNet");
+        cmd->add_option("--vnet", vnet_, "Only this VNet")->type_name("VNET");
         add_format_options(cmd, json_, csv_);
     }
 }
@@ -78,13 +84,16 @@ OpsCommands::OpsCommands(CLI::App &app) {
     pool4->require_subcommand(1);
     pool4_.add = pool4->add_subcommand("add", "Add a pool4 entry");
     pool4_.add->add_option("PREFIX", prefix_, "IPv4 prefix, e.g. 198.51.100.64/30")->required();
-    pool4_.add->add_option("--ports", ports_,
-                           "Port (and ICMP identifier) range A-B (default 1-65535)");
+    pool4_.add
+        ->add_option("--ports", ports_, "Port (and ICMP identifier) range A-B (default 1-65535)")
+        ->type_name("A-B");
     pool4_.add->add_option("--protocols", protocols_, "tcp,udp,icmp (default all three)")
-        ->delimiter(',');
+        ->delimiter(',')
+        ->type_name("LIST");
     pool4_.remove = pool4->add_subcommand("remove", "Remove pool4 entries (sessions on them end)");
     pool4_.remove->add_option("PREFIX", prefix_, "IPv4 prefix of the entries")->required();
-    pool4_.remove->add_option("--ports", ports_, "Only the entry with this port range");
+    pool4_.remove->add_option("--ports", ports_, "Only the entry with this port range")
+        ->type_name("A-B");
     pool4_.list = pool4->add_subcommand("list", "List configured pool4 entries");
     add_common(pool4_.add, true);
     add_common(pool4_.remove, true);
@@ -117,7 +126,7 @@ OpsCommands::OpsCommands(CLI::App &app) {
     bib_.add = bib->add_subcommand("add", "Add a static BIB entry (port forward)");
     bib_.remove = bib->add_subcommand("remove", "Remove a static BIB entry");
     for (CLI::App *c : {bib_.add, bib_.remove}) {
-        c->add_option("--protocol", protocol_, "tcp, udp or icmp")->required();
+        c->add_option("--protocol", protocol_, "tcp, udp or icmp")->type_name("PROTO")->required();
         c->add_option("IPV6#PORT", ipv6_, "The VM's transport address, e.g. 2001:db8:1::10#80")
             ->required();
         c->add_option("IPV4#PORT", ipv4_, "The pool4 transport address, e.g. 198.51.100.65#8080")

@@ -87,7 +87,7 @@ ViewCommands::ViewCommands(CLI::App &app) {
     status_->footer(std::string("Example:\n  nat64ctl status\n\n") + kViewFooter);
 
     stats_ = app.add_subcommand("stats", "A VNet's translator counters");
-    stats_->add_option("--vnet", vnet_, "The VNet")->required();
+    stats_->add_option("--vnet", vnet_, "The VNet")->type_name("VNET")->required();
     stats_->add_flag("--explain", explain_, "Add each counter's explanation");
     add_location_options(stats_, opt_);
     add_format_options(stats_, json_, csv_);
@@ -98,11 +98,14 @@ ViewCommands::ViewCommands(CLI::App &app) {
         app.add_subcommand("session", "A VNet's stateful NAT64 sessions (RFC 6146)");
     session->require_subcommand(1);
     sessions_ = session->add_subcommand("list", "List sessions");
-    sessions_->add_option("--vnet", vnet_, "The VNet")->required();
+    sessions_->add_option("--vnet", vnet_, "The VNet")->type_name("VNET")->required();
     sessions_->add_option("--protocol", protocol_, "Only tcp, udp or icmp")
+        ->type_name("PROTO")
         ->check(CLI::IsMember({"tcp", "udp", "icmp"}));
-    sessions_->add_option("--address", address_,
-                          "Only sessions of this IPv6 host, pool4 or remote address");
+    sessions_
+        ->add_option("--address", address_,
+                     "Only sessions of this IPv6 host, pool4 or remote address")
+        ->type_name("ADDRESS");
     sessions_->add_flag("--numeric", numeric_, "Expiry in milliseconds, no units (for scripts)");
     add_location_options(sessions_, opt_);
     add_format_options(sessions_, json_, csv_);
@@ -112,13 +115,13 @@ ViewCommands::ViewCommands(CLI::App &app) {
 
     flows_ = app.add_subcommand(
         "flows", "A VNet's OpenFlow flows (nat64d's cookie), as ovs-ofctl dump-flows");
-    flows_->add_option("--vnet", vnet_, "The VNet")->required();
+    flows_->add_option("--vnet", vnet_, "The VNet")->type_name("VNET")->required();
     add_location_options(flows_, opt_);
     flows_->footer(std::string("Example:\n  nat64ctl flows --vnet vnet1\n\n") + kViewFooter);
 
     trace_ =
         app.add_subcommand("trace", "A packet's path through a VNet's pipeline (ofproto/trace)");
-    trace_->add_option("--vnet", vnet_, "The VNet")->required();
+    trace_->add_option("--vnet", vnet_, "The VNet")->type_name("VNET")->required();
     trace_->add_option("FLOW", flow_, "The packet, in ovs-ofctl flow syntax")->required();
     add_location_options(trace_, opt_);
     trace_->footer(
