@@ -225,6 +225,25 @@ void SettingsStore::validate(const std::string &running, const std::string &text
     if (failed != d.failed.end()) throw InputError(failed->second);
     if (d.vnets.count(vnet) == 0)
         throw InputError("--vnet " + vnet + ": not configurable on node " + *node);
+    // The VNet's own denylist4 says which IPv4 space it must never use: its
+    // pool4 and EAMT may not lie there either (the core only keeps pool6
+    // destinations out of it).
+    const auto &inst = d.vnets.at(vnet).instance;
+    for (const auto &deny : inst.denylist4) {
+        for (const auto &p : inst.pool4) {
+            if (nat64d::overlap(p.prefix, deny)) {
+                throw InputError("pool4 " + nat64::format_prefix(p.prefix) +
+                                 " overlaps denylist4 " + nat64::format_prefix(deny) + " of vnet " +
+                                 vnet);
+            }
+        }
+        for (const auto &e : inst.eamt) {
+            if (nat64d::overlap(e.ipv4, deny)) {
+                throw InputError("EAMT " + nat64::format_prefix(e.ipv4) + " overlaps denylist4 " +
+                                 nat64::format_prefix(deny) + " of vnet " + vnet);
+            }
+        }
+    }
 
     // Across the cluster: two VNets (on any nodes) may not claim the same
     // IPv4 space, or the IPv4 network could not route it to one of them.

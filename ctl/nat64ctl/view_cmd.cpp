@@ -82,6 +82,8 @@ ViewCommands::ViewCommands(CLI::App &app) {
 
     status_ =
         app.add_subcommand("status", "Per VNet of this node: instance, flows, sessions, pool4 use");
+    status_->add_flag("--numeric", numeric_,
+                      "pool4 use as BIB-ENTRIES/CAPACITY, no percent (for scripts)");
     add_location_options(status_, opt_);
     add_format_options(status_, json_, csv_);
     status_->footer(std::string("Example:\n  nat64ctl status\n\n") + kViewFooter);
@@ -165,7 +167,9 @@ int ViewCommands::run_status() {
         }
         const uint64_t capacity = pool4_capacity(spec.instance);
         rows.push_back({spec.vnet, id, running ? "yes" : "no", std::to_string(flows),
-                        std::to_string(sessions), percent(bibs, capacity)});
+                        std::to_string(sessions),
+                        numeric_ ? std::to_string(bibs) + "/" + std::to_string(capacity)
+                                 : percent(bibs, capacity)});
         json.push_back({{"vnet", spec.vnet},
                         {"instance", spec.instance.instance},
                         {"running", running},

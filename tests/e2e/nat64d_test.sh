@@ -488,6 +488,7 @@ section "nat64ctl status, stats, session list, flows, trace: what OVS shows"
 OUT=$(ctl status)
 expect_match "status: vnet1 running with flows" '^vnet1 +[0-9]+ +yes +2[0-9] +[0-9]+ +[0-9.]+%$' "$OUT"
 expect_match "status: vnet2 running" '^vnet2 +[0-9]+ +yes ' "$OUT"
+expect_match "status --numeric: pool4 use as entries/capacity" '^vnet2 +[0-9]+ +yes +[0-9]+ +[0-9]+ +[0-9]+/193536$' "$(ctl status --numeric)"
 OUT=$(ctl status --json)
 if "$PY" -c '
 import json, sys

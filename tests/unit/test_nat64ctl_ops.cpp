@@ -472,6 +472,25 @@ TEST_F(Nat64ctlSettingsStore, ZoneNodesInEveryFormPickARealNode) {
               "--vnet vnet2: its zone runs on no node (check the zone's nodes)");
 }
 
+// The core keeps only pool6 destinations out of denylist4; nat64ctl also
+// refuses pool4 and EAMT space there, before anything is written.
+TEST_F(Nat64ctlSettingsStore, Pool4AndEamtInDenylist4AreRefused) {
+    write_running(running_config());
+    auto s = store();
+    s.edit("vnet1",
+           [](OJson &settings) { settings["denylist4"] = OJson::array({"198.51.100.0/24"}); });
+    const auto before = slurp(settings_path());
+    EXPECT_EQ(error_of([&] {
+                  s.edit("vnet1", adding("pool4", pool4_entry("198.51.100.64/30", "", {})));
+              }),
+              "pool4 198.51.100.64/30 overlaps denylist4 198.51.100.0/24 of vnet vnet1");
+    EXPECT_EQ(error_of([&] {
+                  s.edit("vnet1", adding("eamt", eamt_entry("2001:db8:1::5", "198.51.100.5")));
+              }),
+              "EAMT 198.51.100.5/32 overlaps denylist4 198.51.100.0/24 of vnet vnet1");
+    EXPECT_EQ(slurp(settings_path()), before);
+}
+
 TEST_F(Nat64ctlSettingsStore, ThrowingEditLeavesFileUnchanged) {
     write_running(running_config());
     auto s = store();
