@@ -249,6 +249,21 @@ int OpsCommands::finish_edit(const std::string &what, const std::string &text) {
     return kExitNotApplied;
 }
 
+// Adds 'entry' to, or removes that exact entry from, the VNet's list 'key'.
+int OpsCommands::add_or_remove(SettingsStore &store, bool add, const char *key, const OJson &entry,
+                               const std::string &what) {
+    const std::string where = what + " in vnet " + vnet_;
+    std::string text = edit(store, what, [&](OJson &s) {
+        if (add) {
+            add_entry(s, key, entry, where);
+        } else {
+            remove_entries(
+                s, key, [&](const OJson &e) { return e == entry; }, where);
+        }
+    });
+    return finish_edit(what + (add ? " added to vnet " : " removed from vnet ") + vnet_, text);
+}
+
 int OpsCommands::run_pool4() {
     SettingsStore store(opt_.config_dir, opt_.node);
     if (pool4_.list->parsed()) {
@@ -303,17 +318,7 @@ int OpsCommands::run_eamt() {
     OJson entry = eamt_entry(ipv6_, ipv4_);
     std::string what =
         "EAMT " + entry["ipv6"].get<std::string>() + " " + entry["ipv4"].get<std::string>();
-    if (eamt_.add->parsed()) {
-        std::string text = edit(store, what, [&](OJson &s) {
-            add_entry(s, "eamt", entry, what + " in vnet " + vnet_);
-        });
-        return finish_edit(what + " added to vnet " + vnet_, text);
-    }
-    std::string text = edit(store, what, [&](OJson &s) {
-        remove_entries(
-            s, "eamt", [&](const OJson &e) { return e == entry; }, what + " in vnet " + vnet_);
-    });
-    return finish_edit(what + " removed from vnet " + vnet_, text);
+    return add_or_remove(store, eamt_.add->parsed(), "eamt", entry, what);
 }
 
 int OpsCommands::run_bib() {
@@ -331,18 +336,7 @@ int OpsCommands::run_bib() {
     OJson entry = bib_entry(protocol_, ipv6_, ipv4_);
     std::string what = "static BIB " + entry["protocol"].get<std::string>() + " " +
                        entry["ipv6"].get<std::string>() + " " + entry["ipv4"].get<std::string>();
-    if (bib_.add->parsed()) {
-        std::string text = edit(store, what, [&](OJson &s) {
-            add_entry(s, "static-bib", entry, what + " in vnet " + vnet_);
-        });
-        return finish_edit(what + " added to vnet " + vnet_, text);
-    }
-    std::string text = edit(store, what, [&](OJson &s) {
-        remove_entries(
-            s, "static-bib", [&](const OJson &e) { return e == entry; },
-            what + " in vnet " + vnet_);
-    });
-    return finish_edit(what + " removed from vnet " + vnet_, text);
+    return add_or_remove(store, bib_.add->parsed(), "static-bib", entry, what);
 }
 
 }  // namespace nat64::ctl

@@ -14,6 +14,8 @@
 
 namespace nat64::ctl {
 
+class SettingsStore;
+
 struct OpsOptions {
     std::string config_dir = "/etc/pve/sdn";
     std::string node;  // default: the host name up to its first dot
@@ -44,7 +46,9 @@ class OpsCommands {
     int run_eamt();
     int run_bib();
     int finish_edit(const std::string &what, const std::string &text);
-    std::string edit(class SettingsStore &store, const std::string &what,
+    int add_or_remove(SettingsStore &store, bool add, const char *key,
+                      const nlohmann::ordered_json &entry, const std::string &what);
+    std::string edit(SettingsStore &store, const std::string &what,
                      const std::function<void(nlohmann::ordered_json &)> &fn);
 
     OpsOptions opt_;
