@@ -44,12 +44,7 @@ constexpr size_t kMaxValueText = 80;
 
 // A value as it appears in the file, cut short (messages end up in logs).
 std::string show(const Json &v) {
-    std::string s = v.dump(-1, ' ', true, Json::error_handler_t::replace);
-    if (s.size() > kMaxValueText) {
-        s.resize(kMaxValueText - 3);
-        s += "...";
-    }
-    return s;
+    return nat64::json_excerpt(v, kMaxValueText);
 }
 
 std::string show(const std::string &s) {

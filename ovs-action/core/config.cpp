@@ -58,13 +58,7 @@ std::string child(const std::string &ptr, size_t index) {
 }
 
 std::string dump_value(const Json &v) {
-    // ASCII-only output: safe to cut anywhere and to print on any terminal.
-    std::string s = v.dump(-1, ' ', true, Json::error_handler_t::replace);
-    if (s.size() > kMaxValueText) {
-        s.resize(kMaxValueText - 3);
-        s += "...";
-    }
-    return s;
+    return json_excerpt(v, kMaxValueText);
 }
 
 [[noreturn]] void fail(const std::string &ptr, const Json &v, const std::string &why) {

@@ -2,6 +2,7 @@
 // parsers (control path only).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -36,6 +37,19 @@ inline std::string pointer_token(std::string_view key) {
         }
     }
     return t;
+}
+
+// A JSON value (nlohmann's json or ordered_json) as it goes into an error
+// message: ASCII only (escaped, invalid UTF-8 replaced), so it is safe to cut
+// anywhere and to print on any terminal, and at most 'max' characters.
+template <class Json>
+std::string json_excerpt(const Json &v, size_t max) {
+    std::string s = v.dump(-1, ' ', true, Json::error_handler_t::replace);
+    if (s.size() > max) {
+        s.resize(max - 3);
+        s += "...";
+    }
+    return s;
 }
 
 }  // namespace nat64
