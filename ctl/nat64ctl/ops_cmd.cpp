@@ -30,6 +30,12 @@ constexpr const char *kEditFooter =
     "2 failure while running, nothing written; 3 written, but this node's datapath did not\n"
     "pick it up in time (is nat64d running?).\n";
 
+constexpr const char *kListFooter =
+    "Lists what nat64.json holds for each VNet (or the one given), defaults written out.\n"
+    "--json gives an array of objects (schema: docs/reference.md), --csv RFC 4180 CSV.\n"
+    "\n"
+    "Exit codes: 0 done; 1 bad argument (an unknown VNet); 2 nat64.json cannot be read.\n";
+
 // The rows of one list, from every VNet's settings (or one VNet's).
 struct Listing {
     Row header;
@@ -139,6 +145,26 @@ OpsCommands::OpsCommands(CLI::App &app) {
                      kEditFooter);
     bib_.list = bib->add_subcommand("list", "List static BIB entries");
     add_common(bib_.list, false);
+
+    // Every command's --help ends with an example.
+    auto example = [](CLI::App *c, const std::string &ex, const std::string &more) {
+        c->footer("Example:\n  nat64ctl " + ex + "\n\n" + more);
+    };
+    example(pool4_.remove, "pool4 remove --vnet vnet1 198.51.100.64/30", kEditFooter);
+    example(eamt_.remove, "eamt remove --vnet vnet1 2001:db8:1::5/128 198.51.100.5/32",
+            kEditFooter);
+    example(bib_.remove,
+            "bib remove --vnet vnet1 --protocol tcp 2001:db8:1::10#80 198.51.100.65#8080",
+            kEditFooter);
+    example(pool4_.list, "pool4 list --vnet vnet1 --json", kListFooter);
+    example(eamt_.list, "eamt list --csv", kListFooter);
+    example(bib_.list, "bib list --vnet vnet1", kListFooter);
+    example(pool4, "pool4 add --vnet vnet1 198.51.100.64/30",
+            "Run 'nat64ctl pool4 COMMAND --help' for more.\n");
+    example(eamt, "eamt add --vnet vnet1 2001:db8:1::5/128 198.51.100.5/32",
+            "Run 'nat64ctl eamt COMMAND --help' for more.\n");
+    example(bib, "bib add --vnet vnet1 --protocol tcp 2001:db8:1::10#80 198.51.100.65#8080",
+            "Run 'nat64ctl bib COMMAND --help' for more.\n");
 }
 
 std::optional<int> OpsCommands::run() {

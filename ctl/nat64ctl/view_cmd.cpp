@@ -99,6 +99,9 @@ ViewCommands::ViewCommands(CLI::App &app) {
     CLI::App *session =
         app.add_subcommand("session", "A VNet's stateful NAT64 sessions (RFC 6146)");
     session->require_subcommand(1);
+    session->footer(
+        "Example:\n  nat64ctl session list --vnet vnet1\n\n"
+        "Run 'nat64ctl session list --help' for more.\n");
     sessions_ = session->add_subcommand("list", "List sessions");
     sessions_->add_option("--vnet", vnet_, "The VNet")->type_name("VNET")->required();
     sessions_->add_option("--protocol", protocol_, "Only tcp, udp or icmp")

@@ -30,6 +30,13 @@ for p in $paths; do
         expect_match "man page documents '$p $s'" "^ +$p $s\$" "$TEXT"
     done
 done
+for p in $paths; do
+    subs=$("$CTL" "$p" --help 2>/dev/null | sed -n '/^Subcommands:/,/^$/p' | awk 'NR > 1 && NF { print $1 }')
+    for s in "" $subs; do
+        # shellcheck disable=SC2086 # $s is empty for the command itself
+        expect_match "'nat64ctl $p${s:+ $s} --help' has an example" '^Examples?:$' "$("$CTL" "$p" $s --help)"
+    done
+done
 expect_match "man page has the exit status" '^EXIT STATUS' "$TEXT"
 expect_match "man page lists the options" '--apply-timeout SECONDS' "$TEXT"
 
