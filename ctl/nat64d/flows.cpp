@@ -1,6 +1,7 @@
 #include "nat64d/flows.hpp"
 
 #include <algorithm>
+#include <cstdio>
 
 #include <fmt/format.h>
 
@@ -21,6 +22,16 @@ Mac gateway_mac(uint32_t instance) {
     Mac m = translator_mac(instance);
     m[1] = 0x65;
     return m;
+}
+
+Mac bridge_mac(const VNetSpec &spec) {
+    Mac m{};
+    // spec.mac was checked by the config reader: six hex pairs.
+    if (spec.mac && std::sscanf(spec.mac->c_str(), "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &m[0], &m[1],
+                                &m[2], &m[3], &m[4], &m[5]) == 6) {
+        return m;
+    }
+    return gateway_mac(spec.instance.instance);
 }
 
 namespace {

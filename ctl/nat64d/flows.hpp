@@ -38,6 +38,10 @@ Mac translator_mac(uint32_t instance);
 // gateway.  02:65 followed by the instance id.
 Mac gateway_mac(uint32_t instance);
 
+// The MAC of a VNet's bridge: the VNet's "mac" if it has one, else
+// gateway_mac() of its instance (what the zone plugin writes too).
+Mac bridge_mac(const VNetSpec &spec);
+
 // The flows for spec's bridge, one per line in ovs-ofctl add-flow syntax,
 // with '#' comment lines saying why.  host_mac is the MAC of the bridge's
 // internal port (the gateway the VMs talk to, and the host's side).

@@ -305,7 +305,7 @@ void Reconciler::reconcile_vnet(const VNetSpec &spec, Actual &actual) {
               << ", flows and routes follow once the bridge exists\n";
         return;
     }
-    LinkInfo link = find_link(spec.vnet, spec.instance.instance, created, actual);
+    LinkInfo link = find_link(spec.vnet, bridge_mac(spec), created, actual);
     // Filtering first: the flows are in before the host forwards anything
     // for the VNet.
     ensure_instance(spec);
@@ -327,8 +327,7 @@ bool Reconciler::ensure_bridge(const VNetSpec &spec, Actual &actual) {
         created[kExtCreated] = "true";
         if (act("vnet " + spec.vnet + ": create bridge " + spec.vnet +
                 " (datapath_type=netdev, mtu " + std::to_string(spec.mtu) + ")")) {
-            ovs_.create_bridge(spec.vnet, spec.mtu, format_mac(gateway_mac(spec.instance.instance)),
-                               created);
+            ovs_.create_bridge(spec.vnet, spec.mtu, format_mac(bridge_mac(spec)), created);
             actual.bridges = ovs_.bridges();
         }
         return true;
@@ -357,7 +356,7 @@ bool Reconciler::ensure_bridge(const VNetSpec &spec, Actual &actual) {
     return false;
 }
 
-LinkInfo Reconciler::find_link(const std::string &name, uint32_t instance, bool created,
+LinkInfo Reconciler::find_link(const std::string &name, const Mac &want_mac, bool created,
                                Actual &actual) {
     std::optional<LinkInfo> link = nl_.link(name);
     // ovs-vswitchd creates a new bridge's internal device in its next main
@@ -366,7 +365,6 @@ LinkInfo Reconciler::find_link(const std::string &name, uint32_t instance, bool 
     // a reason to hold up the other VNets.
     // It then sets the MAC from other_config:hwaddr a moment later; the
     // flows carry the MAC, so wait for that too.
-    const Mac want_mac = gateway_mac(instance);
     for (int i = 0; created && (!link || link->mac != want_mac) && i < 100; i++) {
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
         link = nl_.link(name);

@@ -39,7 +39,7 @@ class Reconciler {
     int pass_inner();
     void reconcile_vnet(const VNetSpec &spec, Actual &actual);
     bool ensure_bridge(const VNetSpec &spec, Actual &actual);  // true: created now
-    LinkInfo find_link(const std::string &name, uint32_t instance, bool created, Actual &actual);
+    LinkInfo find_link(const std::string &name, const Mac &want_mac, bool created, Actual &actual);
     void ensure_host_side(const VNetSpec &spec, const LinkInfo &link);
     void ensure_instance(const VNetSpec &spec);
     void ensure_flows(const VNetSpec &spec, const LinkInfo &link);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "nat64d/flows.hpp"
+#include "nat64d/sdn_config.hpp"
 
 namespace {
 
@@ -60,6 +61,23 @@ TEST(Nat64dFlows, MacsCarryTheInstanceId) {
     EXPECT_EQ(nat64d::format_mac(nat64d::gateway_mac(0x01020304)), "02:65:01:02:03:04");
     EXPECT_EQ(nat64d::vnet_cookie(7), 0x4e36340000000007ULL);
     EXPECT_EQ(nat64d::vnet_cookie(7) & nat64d::kCookieOwnerMask, nat64d::kCookieOwner);
+}
+
+// The zone plugin (sdn-plugin, default_bridge_mac; tests/sdn-plugin/hooks.t)
+// computes the same MAC for a VNet without "mac": both must agree.
+TEST(Nat64dFlows, GatewayMacOfDefaultInstance) {
+    EXPECT_EQ(nat64d::format_mac(nat64d::gateway_mac(nat64d::default_instance_id("vnet1"))),
+              "02:65:6d:88:39:d9");
+    EXPECT_EQ(nat64d::format_mac(nat64d::gateway_mac(nat64d::default_instance_id("v6net"))),
+              "02:65:76:73:3f:62");
+}
+
+TEST(Nat64dFlows, BridgeMacIsTheVnetsOwnIfItHasOne) {
+    nat64d::VNetSpec spec = example();
+    spec.mac = "bc:24:11:0a:0b:0c";
+    EXPECT_EQ(nat64d::format_mac(nat64d::bridge_mac(spec)), "bc:24:11:0a:0b:0c");
+    spec.mac.reset();
+    EXPECT_EQ(nat64d::bridge_mac(spec), nat64d::gateway_mac(spec.instance.instance));
 }
 
 TEST(Nat64dFlows, EveryFlowCarriesTheVnetsCookie) {
