@@ -6,6 +6,7 @@
 
 #include "nat64/config.hpp"
 #include "nat64ctl/errors.hpp"
+#include "nat64ctl/registration.hpp"
 #include "nat64ctl/settings_store.hpp"
 #include "nat64ctl/table.hpp"
 #include "nat64d/flows.hpp"
@@ -84,9 +85,20 @@ ViewCommands::ViewCommands(CLI::App &app) {
         app.add_subcommand("status", "Per VNet of this node: instance, flows, sessions, pool4 use");
     status_->add_flag("--numeric", numeric_,
                       "pool4 use as BIB-ENTRIES/CAPACITY, no percent (for scripts)");
+    status_
+        ->add_option("--pve-root", pve_root_,
+                     "Where to look for Proxmox VE's files when checking the zone type's "
+                     "registration")
+        ->type_name("DIR")
+        ->capture_default_str();
     add_location_options(status_, opt_);
     add_format_options(status_, json_, csv_);
-    status_->footer(std::string("Example:\n  nat64ctl status\n\n") + kViewFooter);
+    status_->footer(
+        std::string("Example:\n  nat64ctl status\n\n"
+                    "The table ends with whether the ipv6only zone type is registered in\n"
+                    "pve-network and the GUI; with --json or --csv a missing registration is\n"
+                    "reported on stderr.\n\n") +
+        kViewFooter);
 
     stats_ = app.add_subcommand("stats", "A VNet's translator counters");
     stats_->add_option("--vnet", vnet_, "The VNet")->type_name("VNET")->required();
@@ -181,7 +193,16 @@ int ViewCommands::run_status() {
                         {"bib-entries", bibs},
                         {"pool4-capacity", capacity}});
     }
-    emit(std::cout, format_of(json_, csv_), header, rows, json);
+    const Format format = format_of(json_, csv_);
+    emit(std::cout, format, header, rows, json);
+    // After the table: machine formats keep their schema, and a missing
+    // registration (the zone type gone after an upgrade) still gets seen.
+    const Registration reg = check_registration(pve_root_);
+    if (format == Format::table) {
+        std::cout << "\nZone plugin: " << reg.summary() << "\n";
+    } else if (!reg.ok()) {
+        std::cerr << "nat64ctl: zone plugin: " << reg.summary() << "\n";
+    }
     return kExitOk;
 }
 
