@@ -17,11 +17,14 @@ use Net::IP;
 
 use PVE::Exception qw(raise_param_exc);
 use PVE::Network;
-use PVE::Network::SDN::Vnets;
 use PVE::Network::SDN::Zones::Plugin;
 use PVE::Tools;
 
 use base('PVE::Network::SDN::Zones::Plugin');
+
+# PVE::Network::SDN::Vnets is called fully qualified and not "use"d, as in
+# pve-network's own zone plugins: it loads Zones.pm, which registers every
+# plugin, this one included while it is still being compiled.
 
 my $default_nat64_prefix = '64:ff9b::/96'; # RFC 6052 section 2.1, the well-known prefix
 my $min_mtu = 1280; # RFC 8200 section 5: every IPv6 link carries 1280 octets
