@@ -36,6 +36,8 @@ PACKAGES=(
     iproute2 procps ethtool iputils-ping iputils-tracepath traceroute curl socat
     # nat64ctl's generated man page is checked with groff
     groff-base
+    # the Proxmox zone plugin (Perl) and its GUI panel (checked with node)
+    perl libnet-ip-perl nodejs
 )
 
 log() { printf 'install-deps: %s\n' "$*"; }
