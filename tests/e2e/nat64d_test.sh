@@ -172,7 +172,13 @@ running_config() {  # [VNETS]: "vnet1 vnet2" by default
         for v in $vnets; do
             ((first)) || printf ', '
             first=0
-            printf '"%s": {"type": "vnet", "zone": "v6z"}' "$v"
+            # vnet2 has a MAC as the zone plugin gives every VNet
+            # (random_ether_addr: upper case); the others have none.
+            if [[ $v == vnet2 ]]; then
+                printf '"%s": {"type": "vnet", "zone": "v6z", "mac": "BC:24:11:00:00:02"}' "$v"
+            else
+                printf '"%s": {"type": "vnet", "zone": "v6z"}' "$v"
+            fi
         done
         printf '}},\n "subnets": {"ids": {'
         first=1
@@ -230,6 +236,8 @@ fi
 OUT=$(vsctl get bridge vnet3 external_ids)
 if [[ $OUT == *'nat64d-vnet=vnet3'* && $OUT != *nat64d-created* ]]; then ok "vnet3 adopted, not marked as created"; else bad "vnet3 external_ids: $OUT"; fi
 if [[ $(vsctl get bridge vnet1 datapath_type) == netdev ]]; then ok "vnet1 is datapath_type=netdev"; else bad "vnet1 datapath_type"; fi
+OUT="$(vsctl get bridge vnet2 other_config:hwaddr) $(ip -n "$NODE" -br link show vnet2 | awk '{print $3}')"
+if [[ $OUT == '"bc:24:11:00:00:02" bc:24:11:00:00:02' ]]; then ok "vnet2's bridge has the VNet's MAC"; else bad "vnet2 MAC: $OUT"; fi
 ID1=$(vsctl get bridge vnet1 external_ids:nat64d-instance | tr -d '"')
 ID2=$(vsctl get bridge vnet2 external_ids:nat64d-instance | tr -d '"')
 if [[ $ID1 =~ ^[0-9]+$ && $ID2 =~ ^[0-9]+$ && $ID1 != "$ID2" ]]; then ok "instances $ID1 and $ID2 recorded on the bridges"; else bad "instance ids '$ID1' '$ID2'"; fi
@@ -319,6 +327,53 @@ if [[ $(grep -c 'replace its flows\|translator instance\|add route' "$DIR/nat64d
     ok "an idle node needs no changes (4 passes without any)"
 else
     bad "nat64d keeps changing an idle node" "$(tail -5 "$DIR/nat64d.log")"
+fi
+
+section "ifupdown2 applying the zone plugin's stanza to a bridge nat64d uses"
+# What ifupdown2's openvswitch addon runs for the plugin's stanza of vnet3
+# (ovs_type OVSBridge, ovs_options datapath_type=netdev, ovs_extra set
+# bridge ... fail_mode=secure other_config:hwaddr=...): first when it brings
+# the bridge up, then on every reload, when it clears the bridge's settings
+# and sets them again in the same transaction.
+STANZA_EXTRA="set bridge vnet3 fail_mode=secure other_config:hwaddr=bc:24:11:00:00:03"
+ifup_vnet3() {
+    # shellcheck disable=SC2086 # ovs-vsctl arguments, split on purpose
+    vsctl -- --may-exist add-br vnet3 -- set bridge vnet3 datapath_type=netdev "$@" -- $STANZA_EXTRA
+}
+oldest_flow() {  # the longest-installed nat64d flow of vnet3, in seconds
+    ofctl dump-flows vnet3 | grep -o 'cookie=0x4e363400[^,]*, duration=[0-9.]*' | sed 's/.*=//' |
+        sort -n | tail -1
+}
+ID3=$(vsctl get bridge vnet3 external_ids:nat64d-instance | tr -d '"')
+ifup_vnet3
+# fail_mode changed ([] -> secure): ovs-vswitchd flushes the bridge's
+# flows, and nat64d puts them back.
+if until_ok 3 sh -c "OVS_RUNDIR=$DIR $BIN/ovs-ofctl dump-flows vnet3 | grep -q 'actions=nat64(instance=$ID3,table=3)'"; then
+    ok "after the first ifup of vnet3, nat64d's flows are back within ${WAITED} s"
+else
+    bad "vnet3 flows not restored after the first ifup" "$(ofctl dump-flows vnet3)"
+fi
+# The new MAC reaches the device a moment later and nat64d rewrites the
+# flows that carry it; let that settle (three passes) before measuring.
+until_ok 3 sh -c "ip -n $NODE link show vnet3 | grep -q bc:24:11:00:00:03" ||
+    bad "vnet3 did not get the stanza's MAC" "$(ip -n "$NODE" link show vnet3)"
+sleep 1.5
+before=$(oldest_flow)
+ifup_vnet3 -- --if-exists clear bridge vnet3 auto_attach controller external-ids fail_mode \
+    flood_vlans ipfix mirrors netflow other_config protocols sflow \
+    -- --if-exists clear interface vnet3 mtu_request external-ids other_config options
+after=$(oldest_flow)
+if [[ -n $before && -n $after ]] && awk -v a="$after" -v b="$before" 'BEGIN { exit !(a >= b) }'; then
+    ok "a reload (clear + ovs_extra in one transaction) does not flush the flows (${before}s -> ${after}s)"
+else
+    bad "vnet3's flows were replaced by the reload: oldest ${before}s -> ${after}s"
+fi
+OUT="$(vsctl get bridge vnet3 fail_mode) $(vsctl get bridge vnet3 other_config:hwaddr)"
+if [[ $OUT == 'secure "bc:24:11:00:00:03"' ]]; then ok "fail_mode and MAC as the stanza says"; else bad "vnet3 after reload: $OUT"; fi
+if until_ok 3 sh -c "$BIN/ovs-vsctl --db=unix:$DIR/db.sock get bridge vnet3 external_ids | grep -q nat64d-vnet=vnet3"; then
+    ok "nat64d marks the bridge again within ${WAITED} s after the reload cleared external_ids"
+else
+    bad "vnet3 external_ids not restored" "$(vsctl get bridge vnet3 external_ids)"
 fi
 
 section "Changing nat64.json: an EAMT entry works within 1 s, sessions survive"
