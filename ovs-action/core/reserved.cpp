@@ -70,24 +70,8 @@ bool Denylist4::in_list(uint32_t a) const noexcept {
 }
 
 bool ipv4_non_global(uint32_t a) noexcept {
-    struct Range {
-        uint32_t addr;
-        uint8_t len;
-    };
-    // RFC 6890 entries whose "Global" is False, and RFC 1918/6598 space.
-    static constexpr Range kNonGlobal[] = {
-        {0x0a000000, 8},   // 10.0.0.0/8 private (RFC 1918)
-        {0x64400000, 10},  // 100.64.0.0/10 shared address space (RFC 6598)
-        {0xac100000, 12},  // 172.16.0.0/12 private
-        {0xc0000000, 24},  // 192.0.0.0/24 IETF protocol assignments
-        {0xc0000200, 24},  // 192.0.2.0/24 TEST-NET-1
-        {0xc0a80000, 16},  // 192.168.0.0/16 private
-        {0xc6120000, 15},  // 198.18.0.0/15 benchmarking
-        {0xc6336400, 24},  // 198.51.100.0/24 TEST-NET-2
-        {0xcb007100, 24},  // 203.0.113.0/24 TEST-NET-3
-    };
     if (ipv4_always_reserved(a)) return true;
-    for (const Range &r : kNonGlobal) {
+    for (const Ipv4Prefix &r : kNonGlobalRanges) {
         if ((a & ipv4_mask(r.len)) == r.addr) return true;
     }
     return false;
