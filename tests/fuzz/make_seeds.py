@@ -22,6 +22,9 @@ from scapy.layers.inet6 import (  # noqa: E402
     ICMPv6DestUnreach,
     ICMPv6EchoReply,
     ICMPv6EchoRequest,
+    ICMPv6ND_RS,
+    ICMPv6NDOptSrcLLAddr,
+    ICMPv6NDOptUnknown,
     ICMPv6PacketTooBig,
     ICMPv6ParamProblem,
     ICMPv6TimeExceeded,
@@ -31,6 +34,7 @@ from scapy.layers.inet6 import (  # noqa: E402
     IPv6ExtHdrHopByHop,
     IPv6ExtHdrRouting,
 )
+from scapy.layers.l2 import Ether  # noqa: E402
 from scapy.packet import Raw  # noqa: E402
 
 # Addresses of the fuzz instances (fuzz_common.hpp kConfigFull / kConfigLean).
@@ -132,12 +136,29 @@ def four_to_six():
     return s
 
 
+def router_solicitations():
+    """Ethernet frames for fuzz_rs: valid RSs (RFC 4861 §4.1, §6.1.1) as a
+    VM sends them, with and without the source link-layer address option,
+    from :: during address configuration, and one with an unknown option."""
+    mac = "52:54:00:12:34:56"
+    dst = {"dst": "33:33:00:00:00:02", "src": mac}
+    ll = "fe80::5054:ff:fe12:3456"
+    s = {}
+    s["rs_sllao"] = Ether(**dst) / IPv6(src=ll, dst="ff02::2", hlim=255) / ICMPv6ND_RS() / ICMPv6NDOptSrcLLAddr(lladdr=mac)
+    s["rs_plain"] = Ether(**dst) / IPv6(src=ll, dst="ff02::2", hlim=255) / ICMPv6ND_RS()
+    s["rs_unspecified"] = Ether(**dst) / IPv6(src="::", dst="ff02::2", hlim=255) / ICMPv6ND_RS()
+    s["rs_unknown_option"] = (Ether(**dst) / IPv6(src=ll, dst="ff02::2", hlim=255) / ICMPv6ND_RS()
+                              / ICMPv6NDOptSrcLLAddr(lladdr=mac) / ICMPv6NDOptUnknown(type=200, len=1, data=b"\0" * 6))
+    return s
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit("usage: make_seeds.py OUTDIR")
     out = sys.argv[1]
     total = 0
-    for target, seeds in (("fuzz_6to4", six_to_four()), ("fuzz_4to6", four_to_six())):
+    for target, seeds in (("fuzz_6to4", six_to_four()), ("fuzz_4to6", four_to_six()),
+                          ("fuzz_rs", router_solicitations())):
         d = os.path.join(out, target)
         os.makedirs(d, exist_ok=True)
         for name, pkt in seeds.items():
