@@ -38,6 +38,8 @@ PACKAGES=(
     groff-base
     # the Proxmox zone plugin (Perl) and its GUI panel (checked with node)
     perl libnet-ip-perl nodejs
+    # DNS64: nat64d's resolver configuration is tested with the real unbound
+    unbound bind9-dnsutils
 )
 
 log() { printf 'install-deps: %s\n' "$*"; }
