@@ -45,7 +45,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     bool unspecified = true;
     for (uint8_t b : rs->ip_src.b)
         unspecified = unspecified && b == 0;
-    if (unspecified && rs->source_link_layer) die("accepted an RS from :: with a link-layer option");
+    if (unspecified && rs->source_link_layer)
+        die("accepted an RS from :: with a link-layer option");
 
     static const nat64d::RaConfig config = router();
     const nat64d::RaDestination dst = nat64d::ra_destination(*rs);
