@@ -1,11 +1,11 @@
 #include "nat64d/flows.hpp"
 
 #include <algorithm>
-#include <cstdio>
 
 #include <fmt/format.h>
 
 #include "nat64d/prefixes.hpp"
+#include "nat64d/sdn_config.hpp"
 
 namespace nat64d {
 
@@ -25,13 +25,7 @@ Mac gateway_mac(uint32_t instance) {
 }
 
 Mac bridge_mac(const VNetSpec &spec) {
-    Mac m{};
-    // spec.mac was checked by the config reader: six hex pairs.
-    if (spec.mac && std::sscanf(spec.mac->c_str(), "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &m[0], &m[1],
-                                &m[2], &m[3], &m[4], &m[5]) == 6) {
-        return m;
-    }
-    return gateway_mac(spec.instance.instance);
+    return gateway_mac(default_instance_id(spec.vnet));
 }
 
 namespace {

@@ -38,8 +38,11 @@ Mac translator_mac(uint32_t instance);
 // gateway.  02:65 followed by the instance id.
 Mac gateway_mac(uint32_t instance);
 
-// The MAC of a VNet's bridge: the VNet's "mac" if it has one, else
-// gateway_mac() of its instance (what the zone plugin writes too).
+// The MAC nat64d gives a VNet's bridge when it creates it: gateway_mac()
+// of the VNet's *default* instance id, whatever instance nat64.json sets,
+// because that is what the zone plugin's ifupdown2 stanza sets too
+// (sdn-plugin: default_bridge_mac); the router MAC guests cache then does
+// not change when ifupdown2 takes the bridge over.
 Mac bridge_mac(const VNetSpec &spec);
 
 // The flows for spec's bridge, one per line in ovs-ofctl add-flow syntax,

@@ -36,10 +36,6 @@ struct VNetSpec {
     std::string zone;
     uint32_t mtu = 1500;           // the zone's mtu, else 1500
     std::vector<Subnet6> subnets;  // IPv6 subnets only, sorted by id
-    // The VNet's "mac" (the zone plugin gives each VNet one, as pve-network's
-    // simple zone does), lowercase; the bridge nat64d creates gets it.
-    // Absent: gateway_mac() of the instance, which the plugin picks too.
-    std::optional<std::string> mac;
     // The complete instance document: settings from nat64.json with nat64d's
     // defaults filled in (instance id, pool6, router-ipv6/-ipv4, MTUs).
     nat64::InstanceConfig instance;

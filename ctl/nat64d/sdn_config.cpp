@@ -17,7 +17,6 @@
 #include <cerrno>
 #include <cstring>
 #include <map>
-#include <regex>
 #include <set>
 #include <utility>
 #include <vector>
@@ -577,7 +576,6 @@ class DesiredBuilder {
                 c.settings = &s->second;
             }
             if (!zone->second.error.empty()) fail(c, zone->second.error);
-            read_vnet_mac(c, entry);
             if (!usable_as_ifname(id)) {
                 fail(c, std::string(kRunningConfigFile) + ": vnet " + show(id) +
                             ": a VNet id must be 1 to " + std::to_string(kMaxIfName) +
@@ -585,28 +583,6 @@ class DesiredBuilder {
                             "VNet's bridge)");
             }
         }
-    }
-
-    // pve-network validates "mac" (format mac-addr) before it writes the
-    // running config; a hand-written bad one is ignored, not fatal: the
-    // bridge then gets nat64d's own MAC.
-    void read_vnet_mac(Candidate &c, const Json &entry) {
-        auto mac = entry.find("mac");
-        if (mac == entry.end()) return;
-        static const std::regex kMac("([0-9a-f]{2}:){5}[0-9a-f]{2}");
-        std::string text = mac->is_string() ? mac->get<std::string>() : "";
-        std::transform(text.begin(), text.end(), text.begin(),
-                       [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
-        // The low bit of the first octet marks multicast (IEEE 802): a
-        // router's MAC must be unicast.
-        if (!std::regex_match(text, kMac) || (std::stoi(text.substr(0, 2), nullptr, 16) & 1)) {
-            warn(c.spec.vnet, std::string(kRunningConfigFile) + ": vnet " + c.spec.vnet + ": mac " +
-                                  show(*mac) +
-                                  " ignored: expected a unicast MAC address like "
-                                  "bc:24:11:00:00:01");
-            return;
-        }
-        c.spec.mac = text;
     }
 
     void attach_subnets() {

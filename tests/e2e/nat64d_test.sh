@@ -172,13 +172,7 @@ running_config() {  # [VNETS]: "vnet1 vnet2" by default
         for v in $vnets; do
             ((first)) || printf ', '
             first=0
-            # vnet2 has a MAC as the zone plugin gives every VNet
-            # (random_ether_addr: upper case); the others have none.
-            if [[ $v == vnet2 ]]; then
-                printf '"%s": {"type": "vnet", "zone": "v6z", "mac": "BC:24:11:00:00:02"}' "$v"
-            else
-                printf '"%s": {"type": "vnet", "zone": "v6z"}' "$v"
-            fi
+            printf '"%s": {"type": "vnet", "zone": "v6z"}' "$v"
         done
         printf '}},\n "subnets": {"ids": {'
         first=1
@@ -236,8 +230,10 @@ fi
 OUT=$(vsctl get bridge vnet3 external_ids)
 if [[ $OUT == *'nat64d-vnet=vnet3'* && $OUT != *nat64d-created* ]]; then ok "vnet3 adopted, not marked as created"; else bad "vnet3 external_ids: $OUT"; fi
 if [[ $(vsctl get bridge vnet1 datapath_type) == netdev ]]; then ok "vnet1 is datapath_type=netdev"; else bad "vnet1 datapath_type"; fi
-OUT="$(vsctl get bridge vnet2 other_config:hwaddr) $(ip -n "$NODE" -br link show vnet2 | awk '{print $3}')"
-if [[ $OUT == '"bc:24:11:00:00:02" bc:24:11:00:00:02' ]]; then ok "vnet2's bridge has the VNet's MAC"; else bad "vnet2 MAC: $OUT"; fi
+# The MAC the zone plugin's stanza sets too (02:65 + the default instance
+# id of "vnet1"; tests/sdn-plugin/hooks.t pins the same value).
+OUT="$(vsctl get bridge vnet1 other_config:hwaddr) $(ip -n "$NODE" -br link show vnet1 | awk '{print $3}')"
+if [[ $OUT == '"02:65:6d:88:39:d9" 02:65:6d:88:39:d9' ]]; then ok "vnet1's bridge has the MAC the zone plugin gives it"; else bad "vnet1 MAC: $OUT"; fi
 ID1=$(vsctl get bridge vnet1 external_ids:nat64d-instance | tr -d '"')
 ID2=$(vsctl get bridge vnet2 external_ids:nat64d-instance | tr -d '"')
 if [[ $ID1 =~ ^[0-9]+$ && $ID2 =~ ^[0-9]+$ && $ID1 != "$ID2" ]]; then ok "instances $ID1 and $ID2 recorded on the bridges"; else bad "instance ids '$ID1' '$ID2'"; fi
@@ -335,7 +331,7 @@ section "ifupdown2 applying the zone plugin's stanza to a bridge nat64d uses"
 # bridge ... fail_mode=secure other_config:hwaddr=...): first when it brings
 # the bridge up, then on every reload, when it clears the bridge's settings
 # and sets them again in the same transaction.
-STANZA_EXTRA="set bridge vnet3 fail_mode=secure other_config:hwaddr=bc:24:11:00:00:03"
+STANZA_EXTRA="set bridge vnet3 fail_mode=secure other_config:hwaddr=02:65:6f:88:3c:ff"
 ifup_vnet3() {
     # shellcheck disable=SC2086 # ovs-vsctl arguments, split on purpose
     vsctl -- --may-exist add-br vnet3 -- set bridge vnet3 datapath_type=netdev "$@" -- $STANZA_EXTRA
@@ -355,7 +351,7 @@ else
 fi
 # The new MAC reaches the device a moment later and nat64d rewrites the
 # flows that carry it; let that settle (three passes) before measuring.
-until_ok 3 sh -c "ip -n $NODE link show vnet3 | grep -q bc:24:11:00:00:03" ||
+until_ok 3 sh -c "ip -n $NODE link show vnet3 | grep -q 02:65:6f:88:3c:ff" ||
     bad "vnet3 did not get the stanza's MAC" "$(ip -n "$NODE" link show vnet3)"
 sleep 1.5
 before=$(oldest_flow)
@@ -369,7 +365,7 @@ else
     bad "vnet3's flows were replaced by the reload: oldest ${before}s -> ${after}s"
 fi
 OUT="$(vsctl get bridge vnet3 fail_mode) $(vsctl get bridge vnet3 other_config:hwaddr)"
-if [[ $OUT == 'secure "bc:24:11:00:00:03"' ]]; then ok "fail_mode and MAC as the stanza says"; else bad "vnet3 after reload: $OUT"; fi
+if [[ $OUT == 'secure "02:65:6f:88:3c:ff"' ]]; then ok "fail_mode and MAC as the stanza says"; else bad "vnet3 after reload: $OUT"; fi
 if until_ok 3 sh -c "$BIN/ovs-vsctl --db=unix:$DIR/db.sock get bridge vnet3 external_ids | grep -q nat64d-vnet=vnet3"; then
     ok "nat64d marks the bridge again within ${WAITED} s after the reload cleared external_ids"
 else

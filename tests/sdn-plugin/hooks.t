@@ -37,7 +37,6 @@ sub param_errors {
 }
 
 my $subnets = {};
-my $dc = {};
 my @tap_plug_calls;
 {
     no warnings 'redefine';
@@ -46,7 +45,6 @@ my @tap_plug_calls;
         return { map { $_ => $subnets->{$_} } grep { $subnets->{$_}->{vnet} eq $vnetid }
                 keys %$subnets };
     };
-    *PVE::Network::SDN::Zones::Plugin::datacenter_config = sub { return $dc };
     *PVE::Network::tap_plug = sub { push @tap_plug_calls, [@_]; return };
 }
 
@@ -126,19 +124,15 @@ is(vnet_errors({})->{zone},
     'a VNet with IPv4 subnets is refused, naming them (and not another VNet\'s)');
 
 $subnets = { subnet('vnet1', '2001:db8:1::', 64) };
-$dc = { mac_prefix => 'bc:24:11' };
 my $vnet = {};
 is(vnet_errors($vnet), undef, 'an IPv6-only VNet is accepted');
-like($vnet->{mac}, qr/^bc:24:11(:[0-9a-f]{2}){3}$/i,
-    'the VNet gets a MAC from the datacenter mac_prefix');
-$vnet = { mac => 'bc:24:11:aa:bb:cc' };
-vnet_errors($vnet);
-is($vnet->{mac}, 'bc:24:11:aa:bb:cc', 'a VNet keeps the MAC it has');
+is_deeply($vnet, { type => 'vnet', zone => 'z6' }, 'and left as it is');
 
-# --- the bridge MAC nat64d would pick for a VNet without one --------------
+# --- the bridge MAC, the same nat64d picks --------------------------------
 
 # nat64d: gateway_mac(default_instance_id("vnet1")); its unit test
-# Nat64dFlows.GatewayMacOfDefaultInstance asserts the same value.
+# Nat64dFlows.GatewayMacOfDefaultInstance asserts the same value.  Every
+# VNet's bridge gets it (pve-network has no VNet MAC to store another).
 is(PVE::Network::SDN::Zones::Ipv6OnlyPlugin::default_bridge_mac('vnet1'), '02:65:6d:88:39:d9',
     'default bridge MAC of vnet1 is nat64d\'s');
 is(PVE::Network::SDN::Zones::Ipv6OnlyPlugin::default_bridge_mac('v6net'), '02:65:76:73:3f:62',

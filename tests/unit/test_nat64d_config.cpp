@@ -178,32 +178,6 @@ TEST(Nat64dSdnConfig, ExampleGivesTheCompleteVnet) {
     EXPECT_EQ(v.instance, expected) << nat64::to_json(v.instance);
 }
 
-// The zone plugin gives each VNet a "mac" (vnet_update_hook); nat64d gives
-// the bridge it creates that MAC.
-TEST(Nat64dSdnConfig, VnetMacIsReadLowercase) {
-    json rc = one_vnet_running();
-    rc["vnets"]["ids"]["vnet1"]["mac"] = "BC:24:11:0A:0B:0C";
-    Desired d = build(rc);
-    EXPECT_TRUE(d.problems.empty());
-    EXPECT_EQ(d.vnets.at("vnet1").mac, std::optional<std::string>("bc:24:11:0a:0b:0c"));
-    EXPECT_EQ(build(one_vnet_running()).vnets.at("vnet1").mac, std::nullopt);
-}
-
-TEST(Nat64dSdnConfig, BadVnetMacIsIgnoredWithAWarning) {
-    for (json bad : {json("bc:24:11:0a:0b"), json("01:00:5e:00:00:01"), json(42)}) {
-        json rc = one_vnet_running();
-        rc["vnets"]["ids"]["vnet1"]["mac"] = bad;
-        Desired d = build(rc);
-        ASSERT_EQ(d.vnets.count("vnet1"), 1u) << bad;
-        EXPECT_EQ(d.vnets.at("vnet1").mac, std::nullopt);
-        ASSERT_EQ(d.problems.size(), 1u) << bad;
-        EXPECT_TRUE(d.problems[0].warning);
-        EXPECT_EQ(d.problems[0].message,
-                  ".running-config: vnet vnet1: mac " + bad.dump() +
-                      " ignored: expected a unicast MAC address like bc:24:11:00:00:01");
-    }
-}
-
 TEST(Nat64dSdnConfig, ExampleOnAnotherNodeHasNoVnets) {
     Desired d = build_desired(std::string(kExampleRunning), std::string(kExampleSettings), "pve2");
     EXPECT_EQ(d.version, 12u);

@@ -72,12 +72,13 @@ TEST(Nat64dFlows, GatewayMacOfDefaultInstance) {
               "02:65:76:73:3f:62");
 }
 
-TEST(Nat64dFlows, BridgeMacIsTheVnetsOwnIfItHasOne) {
+// Even with an instance id of its own (nat64.json), the bridge gets the
+// default instance's MAC: the one the plugin's stanza sets.
+TEST(Nat64dFlows, BridgeMacIsTheDefaultInstancesGatewayMac) {
     nat64d::VNetSpec spec = example();
-    spec.mac = "bc:24:11:0a:0b:0c";
-    EXPECT_EQ(nat64d::format_mac(nat64d::bridge_mac(spec)), "bc:24:11:0a:0b:0c");
-    spec.mac.reset();
-    EXPECT_EQ(nat64d::bridge_mac(spec), nat64d::gateway_mac(spec.instance.instance));
+    spec.vnet = "vnet1";
+    spec.instance.instance = 7;
+    EXPECT_EQ(nat64d::format_mac(nat64d::bridge_mac(spec)), "02:65:6d:88:39:d9");
 }
 
 TEST(Nat64dFlows, EveryFlowCarriesTheVnetsCookie) {

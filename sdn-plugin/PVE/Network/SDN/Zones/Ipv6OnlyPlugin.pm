@@ -18,7 +18,6 @@ use Net::IP;
 use PVE::Exception qw(raise_param_exc);
 use PVE::Network;
 use PVE::Network::SDN::Zones::Plugin;
-use PVE::Tools;
 
 use base('PVE::Network::SDN::Zones::Plugin');
 
@@ -153,18 +152,13 @@ sub vnet_update_hook {
         zone => "VNet $vnetid has IPv4 subnets (" . join(', ', @$v4) . "): an ipv6only"
             . " zone carries IPv6 only, delete them first",
     }) if @$v4;
-
-    # A stable MAC for the gateway, as the simple zone does: guests keep their
-    # neighbour entry for the router across restarts.
-    if (!defined($vnet->{mac})) {
-        my $dc = PVE::Network::SDN::Zones::Plugin::datacenter_config();
-        $vnet->{mac} = PVE::Tools::random_ether_addr($dc->{mac_prefix});
-    }
 }
 
-# The MAC nat64d gives a bridge it creates itself when the VNet has none:
-# 02:65 followed by the VNet's default instance id (FNV-1a of the VNet id
-# modulo 2^31-1, plus 1), so both agree on a VNet written by hand.
+# The bridge's MAC, which guests cache as their router's: stable, and the
+# same nat64d gives a bridge it creates before ifupdown2 does: 02:65
+# followed by the VNet's default instance id (FNV-1a of the VNet id modulo
+# 2^31-1, plus 1).  (pve-network has no VNet "mac" since it moved to the
+# EVPN zone, so there is nothing to store a random one in.)
 sub default_bridge_mac {
     my ($vnetid) = @_;
 
@@ -199,7 +193,7 @@ sub generate_sdn_config {
 
     my $subnets = PVE::Network::SDN::Vnets::get_subnets($vnetid, 1) // {};
     my $mtu = $class->get_mtu($plugin_config);
-    my $mac = $vnet->{mac} // default_bridge_mac($vnetid);
+    my $mac = default_bridge_mac($vnetid);
 
     my @iface_config = ();
     my $address = {};

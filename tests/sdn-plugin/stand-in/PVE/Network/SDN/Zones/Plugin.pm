@@ -106,13 +106,6 @@ sub status {
     return $class->generate_status_message($vnetid, $status);
 }
 
-# datacenter.cfg of the stand-in cluster: tests set it.
-our $datacenter_config = {};
-
-sub datacenter_config {
-    return $datacenter_config;
-}
-
 sub get_mtu {
     die "please implement inside plugin";
 }
