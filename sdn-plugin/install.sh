@@ -8,18 +8,24 @@ prog=$(basename "$0")
 
 usage() {
 	cat <<EOF
-Usage: $prog install|uninstall [--root DIR] [--force]
+Usage: $prog install|uninstall [--root DIR] [--force] [--verify|--no-verify]
        $prog --help
 
 Install the ovs-nat64 "ipv6only" zone type for Proxmox VE SDN from this
 source tree into the system below DIR (default /; then you must be root).
 
-install    copy the zone plugin, the GUI panel, ovs-nat64-sdn-register and
-           the apt hook that re-registers the zone type after package
-           upgrades, then run 'ovs-nat64-sdn-register apply'
+install    copy the GUI panel, ovs-nat64-sdn-register and the apt hook
+           that re-registers the zone type after package upgrades, then run
+           'ovs-nat64-sdn-register apply --plugin', which installs the zone
+           plugin (when DIR is / or with --verify, only if pve-network loads
+           with it; else the old one stays), registers it, and reloads
+           pvedaemon, pveproxy, pvestatd and pvescheduler if anything changed
 uninstall  run 'ovs-nat64-sdn-register remove', then delete those files;
            refuses while an ipv6only zone exists in /etc/pve/sdn (delete the
            zone and apply the SDN configuration first), unless --force
+
+--verify, --no-verify are passed on to ovs-nat64-sdn-register (default:
+verify when DIR is /).
 
 Both are idempotent. Neither touches the SDN configuration.
 
@@ -45,6 +51,7 @@ usage_error() {
 cmd=
 root=/
 force=0
+verify=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	-h | --help)
@@ -58,6 +65,7 @@ while [ $# -gt 0 ]; do
 		;;
 	--root=*) root=${1#--root=} ;;
 	--force) force=1 ;;
+	--verify | --no-verify) verify=("$1") ;;
 	-*) usage_error "unknown option '$1'" ;;
 	*)
 		[ -z "$cmd" ] || usage_error "unexpected argument '$1'"
@@ -84,9 +92,12 @@ fi
 
 tool_src=$here/ovs-nat64-sdn-register
 
+# the zone plugin: installed by 'ovs-nat64-sdn-register apply --plugin'
+plugin_src=PVE/Network/SDN/Zones/Ipv6OnlyPlugin.pm
+plugin_dest=usr/share/perl5/PVE/Network/SDN/Zones/Ipv6OnlyPlugin.pm
+
 # source (relative to this directory), destination (relative to root), mode
 files=(
-	"PVE/Network/SDN/Zones/Ipv6OnlyPlugin.pm usr/share/perl5/PVE/Network/SDN/Zones/Ipv6OnlyPlugin.pm 0644"
 	"gui/Ipv6OnlyEdit.js usr/share/ovs-nat64/sdn-plugin/Ipv6OnlyEdit.js 0644"
 	"ovs-nat64-sdn-register usr/sbin/ovs-nat64-sdn-register 0755"
 	"apt/80ovs-nat64-sdn etc/apt/apt.conf.d/80ovs-nat64-sdn 0644"
@@ -107,18 +118,22 @@ install_file() {
 
 do_install() {
 	local entry src dest mode
+	[ -f "$here/$plugin_src" ] || die "$here/$plugin_src missing - incomplete source tree"
 	for entry in "${files[@]}"; do
 		read -r src dest mode <<<"$entry"
 		[ -f "$here/$src" ] || die "$here/$src missing - incomplete source tree"
 	done
-	# the plugin goes in before Zones.pm names it, the tool registers it
 	for entry in "${files[@]}"; do
 		read -r src dest mode <<<"$entry"
 		install_file "$here/$src" "$prefix/$dest" "$mode"
 	done
-	perl "$tool_src" apply --root "$root" ||
-		die "files installed, but the zone type is not registered (see above);" \
-			"'$prog uninstall' removes them"
+	# the tool tests a changed plugin (with --verify) before it replaces the
+	# installed one, puts it in before Zones.pm names it, and reloads the
+	# services when it changed
+	perl "$tool_src" apply --root "$root" --plugin "$here/$plugin_src" ${verify[@]+"${verify[@]}"} ||
+		die "registering the zone type failed, fully or in part (see above);" \
+			"'ovs-nat64-sdn-register check' shows what is missing," \
+			"'$prog uninstall' removes the installed files"
 }
 
 # An ipv6only zone that is configured or still running: without the plugin
@@ -151,7 +166,7 @@ do_uninstall() {
 	# Zones.pm must stop naming the plugin before the plugin goes
 	perl "$tool_src" remove --root "$root" ||
 		die "could not unregister the zone type (see above); nothing deleted"
-	for entry in "${files[@]}"; do
+	for entry in "$plugin_src $plugin_dest 0644" "${files[@]}"; do
 		read -r src dest mode <<<"$entry"
 		if [ -e "$prefix/$dest" ] || [ -L "$prefix/$dest" ]; then
 			rm -f "$prefix/$dest"
