@@ -36,6 +36,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include "nat64d/prefixes.hpp"
 #include "packet.hpp"
 #include "reserved.hpp"
 #include "rfc6052.hpp"
@@ -88,19 +89,6 @@ std::string quote(std::string_view s) {
         }
     }
     return out + "\"";
-}
-
-bool is_unspecified(const Ipv6Addr &a) {
-    return a == Ipv6Addr{};
-}
-bool is_multicast(const Ipv6Addr &a) {
-    return a.b[0] == 0xff;
-}
-bool is_link_local(const Ipv6Addr &a) {
-    return a.b[0] == 0xfe && (a.b[1] & 0xc0) == 0x80;  // fe80::/10
-}
-bool is_loopback(const Ipv6Addr &a) {
-    return a == Ipv6Addr{{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}};
 }
 
 bool host_bits_zero(const Ipv6Prefix &p) {

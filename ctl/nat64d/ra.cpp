@@ -8,6 +8,8 @@
 #include <fmt/format.h>
 
 #include "checksum.hpp"
+#include "nat64d/prefixes.hpp"
+#include "packet.hpp"
 
 namespace nat64d {
 
@@ -57,31 +59,9 @@ constexpr uint8_t kPioAutonomous = 0x40;  // A
 // RFC 8781 §4: 13-bit Scaled Lifetime in units of 8 seconds.
 constexpr uint32_t kMaxScaledLifetime = 8191;
 
-// RFC 4291 §2.4, §2.5.2, §2.5.6.
-bool is_multicast(const Ipv6Addr &a) {
-    return a.b[0] == 0xff;
-}
-bool is_unspecified(const Ipv6Addr &a) {
-    return a == Ipv6Addr{};
-}
-bool is_link_local(const Ipv6Addr &a) {
-    return a.b[0] == 0xfe && (a.b[1] & 0xc0) == 0x80;  // fe80::/10
-}
 // IEEE 802: the I/G bit, the least significant bit of the first octet.
 bool is_group_mac(const Mac &m) {
     return (m[0] & 0x01) != 0;
-}
-
-// The first len bits of a, the rest zero (RFC 4861 §4.6.2 and RFC 8781 §4
-// want the bits after the prefix length zero).
-Ipv6Addr masked(const Ipv6Addr &a, uint8_t len) {
-    Ipv6Addr m{};
-    for (size_t i = 0; i < 16 && len > 0; ++i) {
-        const unsigned bits = std::min<unsigned>(len, 8);
-        m.b[i] = static_cast<uint8_t>(a.b[i] & (0xff00u >> bits));
-        len = static_cast<uint8_t>(len - bits);
-    }
-    return m;
 }
 
 size_t rdnss_len(const RaConfig &cfg) {
@@ -92,10 +72,6 @@ size_t rdnss_len(const RaConfig &cfg) {
 size_t ra_icmp_len(const RaConfig &cfg) {
     return kRaLen + kSllaLen + (cfg.mtu ? kMtuLen : 0) + kPioLen * cfg.prefixes.size() +
            rdnss_len(cfg) + (cfg.pref64 ? kPref64Len : 0);
-}
-
-uint16_t get16(const uint8_t *p) {
-    return static_cast<uint16_t>(p[0] << 8 | p[1]);
 }
 
 // Big-endian writer into a buffer sized in advance.
@@ -335,7 +311,7 @@ std::optional<RouterSolicitation> parse_rs(const uint8_t *frame, size_t len) {
     if (frame == nullptr || len < kEthHeaderLen + kIpv6HeaderLen) return std::nullopt;
 
     // Ethernet II, untagged, carrying IPv6 (a VLAN tag shows as 0x8100).
-    if (get16(frame + 12) != kEthertypeIpv6) return std::nullopt;
+    if (nat64::rd16(frame + 12) != kEthertypeIpv6) return std::nullopt;
     RouterSolicitation rs;
     std::copy_n(frame + 6, 6, rs.eth_src.begin());
     // IEEE 802: a source MAC is unicast (group bit clear); the answer goes
@@ -345,7 +321,7 @@ std::optional<RouterSolicitation> parse_rs(const uint8_t *frame, size_t len) {
     // IPv6 header (RFC 8200 §3).
     const uint8_t *ip = frame + kEthHeaderLen;
     if (ip[0] >> 4 != 6) return std::nullopt;
-    const size_t payload_len = get16(ip + 4);
+    const size_t payload_len = nat64::rd16(ip + 4);
     if (payload_len > len - kEthHeaderLen - kIpv6HeaderLen) return std::nullopt;
     // Limitation: ICMPv6 directly after the IPv6 header, no extension headers.
     if (ip[6] != kNextHeaderIcmpv6) return std::nullopt;
