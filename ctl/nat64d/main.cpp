@@ -2,6 +2,7 @@
 // state and our per-VNet settings, and makes this node's Open vSwitch
 // bridges, flows, translator instances and host routes match them; then
 // keeps them so (docs/reference.md, "nat64d").
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/inotify.h>
 #include <sys/socket.h>
@@ -9,6 +10,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <chrono>
 #include <cstddef>
 #include <cstdlib>
 #include <cstring>
@@ -23,15 +26,13 @@
 
 #include "nat64d/ovs.hpp"
 #include "nat64d/ovs_glue.h"
+#include "nat64d/ra_service.hpp"
 #include "nat64d/reconciler.hpp"
 #include "nat64d/sdn_config.hpp"
 
 namespace {
 
 volatile std::sig_atomic_t g_stop = 0;
-void on_signal(int) {
-    g_stop = 1;
-}
 
 void setup_logging(const std::string &level) {
     auto logger = spdlog::stderr_logger_mt("nat64d");
@@ -70,26 +71,29 @@ int watchdog_half_ms() {
     return v > 0 ? static_cast<int>(std::min<long long>(v / 2000, 1 << 30)) : 0;
 }
 
-// Waits until the configuration directory changes (a file written, renamed
-// into place or removed) or timeout_ms passed, whichever is first.  Changes
-// made on another cluster node reach pmxcfs without an inotify event, which
-// is one reason for the periodic pass.
-void wait_for_change(int inotify_fd, int timeout_ms) {
-    pollfd p{inotify_fd, POLLIN, 0};
-    if (inotify_fd < 0 || poll(&p, 1, timeout_ms) <= 0) {
-        if (inotify_fd < 0) usleep(static_cast<useconds_t>(timeout_ms) * 1000);
-        return;
-    }
-    // A writer usually makes several events (create, write, rename): let
-    // them settle, then drain them all for one pass.
-    usleep(50 * 1000);
+// The self-pipe that wakes the loop on SIGTERM/SIGINT: OVS's poll loop
+// retries a poll(2) that a signal interrupted, so the flag alone would only
+// be seen at the next timeout.
+int g_wake_fd = -1;
+void on_signal(int) {
+    g_stop = 1;
+    if (g_wake_fd >= 0) (void)!write(g_wake_fd, "", 1);
+}
+
+// Drains fd (non-blocking); true if anything was there.
+bool drain(int fd) {
     char buf[4096];
-    while (read(inotify_fd, buf, sizeof buf) > 0) {
-    }
+    bool any = false;
+    while (fd >= 0 && read(fd, buf, sizeof buf) > 0)
+        any = true;
+    return any;
 }
 
 }  // namespace
 
+// The daemon's loop, in OVS's poll loop: a reconciliation pass after every
+// configuration change (inotify) and every interval; in between, the
+// router advertisement service answers solicitations as they come.
 static int run(const nat64d::ReconcilerOptions &opt, const nat64d::OvsEndpoints &ep,
                double interval, bool once) {
     nat64d::Netlink nl;
@@ -100,6 +104,11 @@ static int run(const nat64d::ReconcilerOptions &opt, const nat64d::OvsEndpoints 
         int errors = rec.pass();
         return errors == 0 ? 0 : 1;
     }
+    int pipefd[2];
+    if (pipe2(pipefd, O_NONBLOCK | O_CLOEXEC) != 0) {
+        throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
+    }
+    g_wake_fd = pipefd[1];
     std::signal(SIGTERM, on_signal);
     std::signal(SIGINT, on_signal);
     int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
@@ -108,19 +117,51 @@ static int run(const nat64d::ReconcilerOptions &opt, const nat64d::OvsEndpoints 
                       IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE | IN_DELETE) < 0) {
         spdlog::warn("{}: cannot watch for changes ({}); checking every {} s",
                      opt.config_dir.string(), std::strerror(errno), interval);
+        if (fd >= 0) close(fd);
+        fd = -1;
     }
     spdlog::info("nat64d {} on node {}: config {}, OVSDB {}, every {} s", PROJECT_VERSION, opt.node,
                  opt.config_dir.string(), ep.db, interval);
-    int wait_ms = static_cast<int>(interval * 1000);
-    if (int half = watchdog_half_ms(); half > 0) wait_ms = std::min(wait_ms, half);
-    for (bool first = true; !g_stop; first = false) {
-        int errors = rec.pass();
-        spdlog::debug("pass done: {} error(s)", errors);
-        notify(first ? "READY=1\nWATCHDOG=1" : "WATCHDOG=1");
-        wait_for_change(fd, wait_ms);
+    nat64d::RaService ra(ep.rundir, nl);
+
+    using Clock = std::chrono::steady_clock;
+    auto period = std::chrono::milliseconds(static_cast<long long>(interval * 1000));
+    if (int half = watchdog_half_ms(); half > 0)
+        period = std::min(period, std::chrono::milliseconds(half));
+    bool first = true;
+    auto next_pass = Clock::now();
+    while (!g_stop) {
+        if (Clock::now() >= next_pass) {
+            int errors = rec.pass();
+            spdlog::debug("pass done: {} error(s)", errors);
+            ra.update(rec.running());
+            notify(first ? "READY=1\nWATCHDOG=1" : "WATCHDOG=1");
+            first = false;
+            next_pass = Clock::now() + period;
+        }
+        ra.run();
+
+        if (fd >= 0) n64_poll_fd_wait(fd);
+        n64_poll_fd_wait(pipefd[0]);
+        ra.wait();
+        auto ms = std::chrono::ceil<std::chrono::milliseconds>(next_pass - Clock::now()).count();
+        n64_poll_timer_wait(std::max<long long>(ms, 0));
+        n64_poll_block();
+
+        if (drain(fd)) {
+            // A writer usually makes several events (create, write,
+            // rename): let them settle, then one pass for them all.
+            usleep(50 * 1000);
+            drain(fd);
+            next_pass = Clock::now();
+        }
+        drain(pipefd[0]);
     }
     notify("STOPPING=1");
     if (fd >= 0) close(fd);
+    g_wake_fd = -1;
+    close(pipefd[0]);
+    close(pipefd[1]);
     spdlog::info("nat64d stopping (flows, instances and routes stay as they are)");
     return 0;
 }

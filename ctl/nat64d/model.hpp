@@ -31,10 +31,24 @@ struct Subnet6 {
     bool operator==(const Subnet6 &) const = default;
 };
 
+// The zone's "dns64": 'local' runs a DNS64 resolver (unbound) on the VNet's
+// gateway addresses, 'off' runs and announces none.
+enum class Dns64Mode { local, off };
+
 struct VNetSpec {
     std::string vnet;  // VNet id = bridge name (Proxmox names the VNet's interface after it)
     std::string zone;
-    uint32_t mtu = 1500;           // the zone's mtu, else 1500
+    uint32_t mtu = 1500;  // the zone's mtu, else 1500
+    // The zone's "ra" (default on): nat64d is the VNet's router for its
+    // guests and sends router advertisements (SLAAC prefixes, MTU, RDNSS,
+    // PREF64); off for VNets with a router of their own.
+    bool ra = true;
+    // The zone's "dns64" and "dns64-server".  The resolver the RAs announce
+    // (RDNSS, RFC 8106): dns64_server when set (then no local resolver
+    // runs), else with Dns64Mode::local the gateway addresses the local
+    // resolver listens on, else none.
+    Dns64Mode dns64 = Dns64Mode::local;
+    std::optional<nat64::Ipv6Addr> dns64_server;
     std::vector<Subnet6> subnets;  // IPv6 subnets only, sorted by id
     // The complete instance document: settings from nat64.json with nat64d's
     // defaults filled in (instance id, pool6, router-ipv6/-ipv4, MTUs).

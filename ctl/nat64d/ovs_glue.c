@@ -6,6 +6,7 @@
 #include "ovs_glue.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,11 +20,16 @@
 #include "openvswitch/ofp-errors.h"
 #include "openvswitch/ofp-flow.h"
 #include "openvswitch/ofp-msgs.h"
+#include "openvswitch/ofp-packet.h"
 #include "openvswitch/ofp-protocol.h"
+#include "openvswitch/ofp-switch.h"
+#include "openvswitch/ofp-util.h"
+#include "openvswitch/poll-loop.h"
 #include "openvswitch/ofpbuf.h"
 #include "openvswitch/vconn.h"
 #include "openvswitch/vlog.h"
 #include "fatal-signal.h"
+#include "flow.h"
 #include "ovs-thread.h"
 #include "stream.h"
 #include "unixctl.h"
@@ -389,4 +395,204 @@ n64_ovsdb_transact(const char *remote, const char *params_json,
     }
     jsonrpc_msg_destroy(reply);
     return error;
+}
+
+/* ---- Service connections (packet-in, packet-out) ------------------------ */
+
+struct n64_svc {
+    struct vconn *vconn;
+    struct ofpbuf *msg;         /* The last packet-in, owned until next recv. */
+    struct ofputil_packet_in pin;
+};
+
+int
+n64_svc_open(const char *target, struct n64_svc **svcp, char **errp)
+{
+    struct ofputil_switch_config config;
+    struct ofpbuf *request, *reply;
+    enum ofptype type;
+    struct n64_svc *svc;
+    struct vconn *vconn;
+    int error;
+
+    *svcp = NULL;
+    error = open_vconn(target, &vconn, errp);
+    if (error) {
+        return error;
+    }
+
+    /* A service connection gets no packet-ins until it asks with a non-zero
+     * miss_send_len (OFPT_SET_CONFIG).  The same message also carries the
+     * fragment handling, which is the whole switch's, so it is sent back as
+     * the switch reports it: only our connection's setting changes. */
+    request = ofpraw_alloc(OFPRAW_OFPT_GET_CONFIG_REQUEST,
+                           vconn_get_version(vconn), 0);
+    error = vconn_transact(vconn, request, &reply);
+    if (error) {
+        vconn_close(vconn);
+        return fail(errp, error, "%s: asking for the switch configuration: "
+                    "%s", target, ovs_strerror(error));
+    }
+    if (ofptype_decode(&type, reply->data)
+        || type != OFPTYPE_GET_CONFIG_REPLY) {
+        ofpbuf_delete(reply);
+        vconn_close(vconn);
+        return fail(errp, EPROTO, "%s: bad reply to a configuration request",
+                    target);
+    }
+    ofputil_decode_get_config_reply(reply->data, &config);
+    ofpbuf_delete(reply);
+    config.miss_send_len = UINT16_MAX;
+    request = ofputil_encode_set_config(&config, vconn_get_version(vconn));
+    error = vconn_send_block(vconn, request);
+    if (error) {
+        ofpbuf_delete(request);     /* Still ours when the send failed. */
+        vconn_close(vconn);
+        return fail(errp, error, "%s: setting miss_send_len: %s", target,
+                    ovs_strerror(error));
+    }
+
+    svc = xzalloc(sizeof *svc);
+    svc->vconn = vconn;
+    *svcp = svc;
+    return 0;
+}
+
+void
+n64_svc_close(struct n64_svc *svc)
+{
+    if (svc) {
+        ofpbuf_delete(svc->msg);
+        vconn_close(svc->vconn);
+        free(svc);
+    }
+}
+
+int
+n64_svc_recv(struct n64_svc *svc, const uint8_t **frame, size_t *len,
+             uint32_t *in_port, uint64_t *cookie, char **errp)
+{
+    *frame = NULL;
+    *len = 0;
+    ofpbuf_delete(svc->msg);
+    svc->msg = NULL;
+
+    vconn_run(svc->vconn);
+    for (;;) {
+        struct ofpbuf *msg;
+        enum ofptype type;
+        int error;
+
+        error = vconn_recv(svc->vconn, &msg);
+        if (error == EAGAIN) {
+            return EAGAIN;
+        } else if (error) {
+            return fail(errp, error, "%s: %s", vconn_get_name(svc->vconn),
+                        error == EOF ? "connection closed"
+                                     : ovs_strerror(error));
+        }
+        if (ofptype_decode(&type, msg->data)) {
+            ofpbuf_delete(msg);
+            continue;
+        }
+        if (type == OFPTYPE_ECHO_REQUEST) {
+            /* ovs-vswitchd probes idle connections and drops those that
+             * do not answer. */
+            struct ofpbuf *reply = ofputil_encode_echo_reply(msg->data);
+
+            ofpbuf_delete(msg);
+            error = vconn_send(svc->vconn, reply);
+            if (error) {
+                ofpbuf_delete(reply);
+            }
+            if (error && error != EAGAIN) {
+                return fail(errp, error, "%s: %s",
+                            vconn_get_name(svc->vconn), ovs_strerror(error));
+            }
+            continue;
+        }
+        if (type != OFPTYPE_PACKET_IN) {
+            ofpbuf_delete(msg);     /* Port status, errors, ...: not ours. */
+            continue;
+        }
+        if (ofputil_decode_packet_in(msg->data, true, NULL, NULL, &svc->pin,
+                                     NULL, NULL, NULL)) {
+            ofpbuf_delete(msg);
+            continue;
+        }
+        svc->msg = msg;
+        *frame = svc->pin.packet;
+        *len = svc->pin.packet_len;
+        *in_port = ofp_to_u16(svc->pin.flow_metadata.flow.in_port.ofp_port);
+        *cookie = ntohll(svc->pin.cookie);
+        return 0;
+    }
+}
+
+int
+n64_svc_send(struct n64_svc *svc, const uint8_t *frame, size_t len,
+             uint32_t out_port, char **errp)
+{
+    enum ofputil_protocol protocol
+        = ofputil_protocol_from_ofp_version(vconn_get_version(svc->vconn));
+    struct ofputil_packet_out po;
+    uint64_t stub[64 / 8];
+    struct ofpbuf *msg;
+    struct ofpbuf ofpacts;
+    int error;
+
+    /* From LOCAL, the router's own port: output:ALL then means every port
+     * but the router's, and the packet never enters the flow tables. */
+    ofpbuf_use_stub(&ofpacts, stub, sizeof stub);
+    ofpact_put_OUTPUT(&ofpacts)->port = out_port == N64_PORT_ALL
+                                        ? OFPP_ALL
+                                        : u16_to_ofp(out_port);
+    memset(&po, 0, sizeof po);
+    po.packet = frame;
+    po.packet_len = len;
+    po.buffer_id = UINT32_MAX;
+    match_init_catchall(&po.flow_metadata);
+    match_set_in_port(&po.flow_metadata, OFPP_LOCAL);
+    po.ofpacts = ofpacts.data;
+    po.ofpacts_len = ofpacts.size;
+
+    msg = ofputil_encode_packet_out(&po, protocol);
+    ofpbuf_uninit(&ofpacts);
+    vconn_run(svc->vconn);
+    error = vconn_send(svc->vconn, msg);
+    vconn_run(svc->vconn);
+    if (error) {
+        /* EAGAIN: a full send queue, which the caller counts as a drop. */
+        ofpbuf_delete(msg);
+        return fail(errp, error, "%s: packet-out: %s",
+                    vconn_get_name(svc->vconn), ovs_strerror(error));
+    }
+    return 0;
+}
+
+void
+n64_svc_wait(struct n64_svc *svc)
+{
+    vconn_run_wait(svc->vconn);
+    vconn_recv_wait(svc->vconn);
+}
+
+/* ---- OVS's poll loop ------------------------------------------------------ */
+
+void
+n64_poll_fd_wait(int fd)
+{
+    poll_fd_wait(fd, POLLIN);
+}
+
+void
+n64_poll_timer_wait(long long int msec)
+{
+    poll_timer_wait(msec);
+}
+
+void
+n64_poll_block(void)
+{
+    poll_block();
 }

@@ -15,6 +15,7 @@
 #ifndef NAT64D_OVS_GLUE_H
 #define NAT64D_OVS_GLUE_H 1
 
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -55,6 +56,39 @@ int n64_unixctl(const char *path, const char *command, int argc,
  * and returns the result array as JSON text. */
 int n64_ovsdb_transact(const char *remote, const char *params_json,
                        char **result_json, char **errp);
+
+/* Service connections: a long-lived OpenFlow connection to a bridge's
+ * management socket that receives packet-ins (issue #8: Router
+ * Solicitations sent to the controller by our flows) and sends
+ * packet-outs (Router Advertisements).
+ *
+ * n64_svc_open() connects (blocking, bounded) and asks for packet-ins
+ * (OFPT_SET_CONFIG miss_send_len, keeping the switch's fragment handling).
+ * n64_svc_recv() never blocks: 0 with the next packet-in's frame (valid
+ * until the next call or close), its OpenFlow in_port and the cookie of
+ * the flow that sent it; EAGAIN when there is none; any other value means
+ * the connection is gone (close it and open again).  It answers echo
+ * requests and skips other messages on the way.  n64_svc_send() sends
+ * 'frame' as coming from the bridge's LOCAL port out of 'out_port' (an
+ * OpenFlow port number, or N64_PORT_ALL: every port but LOCAL), without
+ * the flow tables; EAGAIN when the send queue is full (the frame is
+ * dropped).  n64_svc_wait() registers the connection with the poll loop. */
+#define N64_PORT_ALL 0xfffcu /* OFPP_ALL */
+struct n64_svc;
+int n64_svc_open(const char *target, struct n64_svc **, char **errp);
+void n64_svc_close(struct n64_svc *);
+int n64_svc_recv(struct n64_svc *, const uint8_t **frame, size_t *len,
+                 uint32_t *in_port, uint64_t *cookie, char **errp);
+int n64_svc_send(struct n64_svc *, const uint8_t *frame, size_t len,
+                 uint32_t out_port, char **errp);
+void n64_svc_wait(struct n64_svc *);
+
+/* OVS's poll loop (openvswitch/poll-loop.h), which the service connections
+ * use: register what to wake for, then block until one happens.  The
+ * registrations last one n64_poll_block() only. */
+void n64_poll_fd_wait(int fd);                 /* readable */
+void n64_poll_timer_wait(long long int msec);  /* relative, >= 0 */
+void n64_poll_block(void);
 
 #ifdef __cplusplus
 }

@@ -56,6 +56,7 @@ struct RaPrefix {
     nat64::Ipv6Prefix prefix;
     uint32_t valid_lifetime = 2592000;
     uint32_t preferred_lifetime = 604800;
+    bool operator==(const RaPrefix &) const = default;
 };
 
 // RFC 8106 §5.1: the recursive DNS servers.  The lifetime SHOULD be at least
@@ -63,6 +64,7 @@ struct RaPrefix {
 struct RaRdnss {
     std::vector<nat64::Ipv6Addr> servers;  // no option when empty
     uint32_t lifetime = 3 * kMaxRtrAdvInterval;
+    bool operator==(const RaRdnss &) const = default;
 };
 
 // RFC 8781 §4: the NAT64 prefix (an RFC 6052 prefix: /32, /40, /48, /56,
@@ -72,6 +74,7 @@ struct RaRdnss {
 struct RaPref64 {
     nat64::Ipv6Prefix prefix;
     uint32_t lifetime = 3 * kMaxRtrAdvInterval;
+    bool operator==(const RaPref64 &) const = default;
 };
 
 // What one VNet's router advertises.  A value: check it once with
@@ -95,6 +98,7 @@ struct RaConfig {
     std::optional<uint32_t> mtu;  // RFC 4861 §4.6.4; >= 1280 (RFC 8200 §5)
     RaRdnss rdnss;
     std::optional<RaPref64> pref64;
+    bool operator==(const RaConfig &) const = default;
 };
 
 // Why cfg cannot be advertised, naming the field ("pref64.prefix: ..."), or

@@ -295,6 +295,7 @@ int Reconciler::pass_inner() {
     for (auto it = applied_.begin(); it != applied_.end();) {
         it = want.count(it->first) != 0 ? std::next(it) : applied_.erase(it);
     }
+    if (!opt_.dry_run) running_ = want;
     return errors;
 }
 

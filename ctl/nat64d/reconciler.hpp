@@ -34,6 +34,13 @@ class Reconciler {
     // configuration).  Never throws for a problem of one VNet or file.
     int pass();
 
+    // The VNets the node runs as of the last pass that reached ovs-vswitchd:
+    // every good VNet and the previous good spec of a failed one (a VNet
+    // whose reconciliation hit an error stays: one failed pass must not
+    // withdraw its router).  The router advertisements and DNS64 resolvers
+    // follow this set.
+    const std::map<std::string, VNetSpec> &running() const { return running_; }
+
   private:
     struct Actual;
     int pass_inner();
@@ -58,6 +65,7 @@ class Reconciler {
     std::ostream &plan_;
     std::optional<Desired> last_good_;
     std::map<std::string, VNetSpec> applied_;       // last good spec per VNet, for failed VNets
+    std::map<std::string, VNetSpec> running_;       // see running()
     std::map<std::string, std::string> canonical_;  // flow text -> canonical form
     std::set<uint32_t> our_instances_;              // instance ids nat64d set, this run
     std::optional<long> vswitchd_pid_;

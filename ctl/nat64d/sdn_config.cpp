@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <map>
@@ -344,6 +345,9 @@ struct Zone {
     std::string error;  // non-empty: the zone is bad and fails all its VNets
     std::string pool6 = kDefaultPool6;
     uint32_t mtu = kDefaultMtu;
+    bool ra = true;
+    Dns64Mode dns64 = Dns64Mode::local;
+    std::optional<nat64::Ipv6Addr> dns64_server;
 };
 
 std::string zone_message(const std::string &zone, const char *key, const Json &value,
@@ -385,6 +389,59 @@ std::optional<uint32_t> zone_mtu(const Json &mtu) {
     return static_cast<uint32_t>(n);
 }
 
+// A boolean zone key: pve-network's SectionConfig stores 0 or 1, which may
+// reach JSON as a number or a string; JSON's own true/false and the words
+// PVE::JSONSchema accepts for booleans are taken too.
+std::optional<bool> zone_bool(const Json &v) {
+    if (v.is_boolean()) return v.get<bool>();
+    if (v.is_number_unsigned()) {
+        uint64_t n = v.get<uint64_t>();
+        if (n <= 1) return n == 1;
+        return std::nullopt;
+    }
+    if (!v.is_string()) return std::nullopt;
+    std::string s = v.get<std::string>();
+    std::transform(s.begin(), s.end(), s.begin(),
+                   [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+    if (s == "1" || s == "true" || s == "yes" || s == "on") return true;
+    if (s == "0" || s == "false" || s == "no" || s == "off") return false;
+    return std::nullopt;
+}
+
+// The zone keys of router advertisements and DNS64 (issue #8): "ra",
+// "dns64" and "dns64-server".  The zone plugin refuses dns64-server with
+// dns64 off; a hand-edited file gets the same answer here.
+std::string read_zone_services(const std::string &id, const Json &entry, Zone &zone) {
+    if (auto ra = entry.find("ra"); ra != entry.end()) {
+        auto b = zone_bool(*ra);
+        if (!b) return zone_message(id, "ra", *ra, "expected 0 or 1");
+        zone.ra = *b;
+    }
+    if (auto d = entry.find("dns64"); d != entry.end()) {
+        if (*d == "local") {
+            zone.dns64 = Dns64Mode::local;
+        } else if (*d == "off") {
+            zone.dns64 = Dns64Mode::off;
+        } else {
+            return zone_message(id, "dns64", *d, "expected \"local\" or \"off\"");
+        }
+    }
+    if (auto srv = entry.find("dns64-server"); srv != entry.end()) {
+        std::optional<nat64::Ipv6Addr> a;
+        if (srv->is_string()) a = nat64::parse_ipv6(srv->get<std::string>());
+        if (!a || is_unspecified(*a) || is_multicast(*a) || is_loopback(*a)) {
+            return zone_message(id, "dns64-server", *srv,
+                                "expected the unicast IPv6 address of a DNS64 resolver");
+        }
+        if (zone.dns64 == Dns64Mode::off) {
+            return zone_message(id, "dns64-server", *srv,
+                                "cannot be set together with \"dns64\": \"off\"");
+        }
+        zone.dns64_server = *a;
+    }
+    return "";
+}
+
 Zone read_zone(const std::string &id, const Json &entry) {
     Zone zone;
     if (auto prefix = entry.find("nat64-prefix"); prefix != entry.end()) {
@@ -404,6 +461,7 @@ Zone read_zone(const std::string &id, const Json &entry) {
         }
         zone.mtu = *n;
     }
+    zone.error = read_zone_services(id, entry, zone);
     return zone;
 }
 
@@ -571,6 +629,9 @@ class DesiredBuilder {
             c.spec.vnet = id;
             c.spec.zone = zone->first;
             c.spec.mtu = zone->second.mtu;
+            c.spec.ra = zone->second.ra;
+            c.spec.dns64 = zone->second.dns64;
+            c.spec.dns64_server = zone->second.dns64_server;
             c.zone = &zone->second;
             if (auto s = settings_.vnets.find(id); s != settings_.vnets.end()) {
                 c.settings = &s->second;

@@ -298,6 +298,54 @@ TEST(Nat64dSdnConfig, BadZoneMtuFailsItsVnets) {
     }
 }
 
+// Issue #8's zone keys: "ra", "dns64", "dns64-server", with pve-network's
+// defaults when absent.
+TEST(Nat64dSdnConfig, RouterAndDns64KeysDefaults) {
+    const VNetSpec v = build(one_vnet_running()).vnets.at("vnet1");
+    EXPECT_TRUE(v.ra);
+    EXPECT_EQ(v.dns64, nat64d::Dns64Mode::local);
+    EXPECT_FALSE(v.dns64_server);
+}
+
+TEST(Nat64dSdnConfig, RaTakesEveryBooleanSpelling) {
+    for (json off : {json(0), json("0"), json(false), json("off"), json("No")}) {
+        Desired d = build(one_vnet_running({{"ra", off}}));
+        ASSERT_TRUE(d.vnets.contains("vnet1")) << off.dump();
+        EXPECT_FALSE(d.vnets.at("vnet1").ra) << off.dump();
+    }
+    for (json on : {json(1), json("1"), json(true), json("yes"), json("ON")}) {
+        EXPECT_TRUE(build(one_vnet_running({{"ra", on}})).vnets.at("vnet1").ra) << on.dump();
+    }
+}
+
+TEST(Nat64dSdnConfig, BadRaDns64OrServerFailsItsVnets) {
+    const std::vector<std::pair<json, std::string>> bad{
+        {{{"ra", 2}}, "zone v6z: ra 2: expected 0 or 1"},
+        {{{"ra", "maybe"}}, "zone v6z: ra \"maybe\": expected 0 or 1"},
+        {{{"dns64", "remote"}}, "zone v6z: dns64 \"remote\": expected \"local\" or \"off\""},
+        {{{"dns64-server", "10.0.0.53"}},
+         "zone v6z: dns64-server \"10.0.0.53\": expected the unicast IPv6 address"},
+        {{{"dns64-server", "ff02::1"}}, "dns64-server \"ff02::1\": expected the unicast"},
+        {{{"dns64-server", "::"}}, "dns64-server \"::\": expected the unicast"},
+        {{{"dns64", "off"}, {"dns64-server", "2001:db8::53"}},
+         "dns64-server \"2001:db8::53\": cannot be set together with \"dns64\": \"off\""},
+    };
+    for (const auto &[opts, want] : bad) {
+        Desired d = build(one_vnet_running(opts));
+        EXPECT_TRUE(d.vnets.empty()) << opts.dump();
+        ASSERT_TRUE(d.failed.contains("vnet1")) << opts.dump();
+        EXPECT_THAT(d.failed.at("vnet1"), HasSubstr(want)) << opts.dump();
+    }
+}
+
+TEST(Nat64dSdnConfig, Dns64OffAndServerReachTheSpec) {
+    VNetSpec off = build(one_vnet_running({{"dns64", "off"}, {"ra", 1}})).vnets.at("vnet1");
+    EXPECT_EQ(off.dns64, nat64d::Dns64Mode::off);
+    VNetSpec srv = build(one_vnet_running({{"dns64-server", "2001:db8::53"}})).vnets.at("vnet1");
+    EXPECT_EQ(srv.dns64, nat64d::Dns64Mode::local);
+    EXPECT_EQ(srv.dns64_server, a6("2001:db8::53"));
+}
+
 TEST(Nat64dSdnConfig, BadNat64PrefixFailsEveryVnetOfItsZoneOnly) {
     json rc = running({{"badz", zone({{"nat64-prefix", "64:ff9b::/95"}})}, {"goodz", zone()}},
                       {{"vnet1", vnet("badz")}, {"vnet2", vnet("badz")}, {"vnet3", vnet("goodz")}},

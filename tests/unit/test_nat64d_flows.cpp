@@ -167,3 +167,29 @@ TEST(Nat64dFlows, NoPool6NoPool6Flow) {
 }
 
 }  // namespace
+
+// Issue #8: with "ra" on, Router Solicitations from the sources RFC 4861
+// §6.1.1 allows go to nat64d (the controller) and to no one else; above
+// the RA-Guard drops, below the impersonation drops.
+TEST(Nat64dFlows, RouterSolicitationsGoToNat64dWhenRaIsOn) {
+    VNetSpec v = example();
+    auto lines = flow_lines(nat64d::vnet_flows(v, kHost));
+    const std::string c = "cookie=0x4e36340000001234,";
+    for (const char *src : {"fe80::/10", "::", "2001:db8:1::/64"}) {
+        EXPECT_TRUE(has(lines, c + "table=0,priority=650,icmp6,ipv6_src=" + src +
+                                   ",icmp_type=133,icmp_code=0,actions=CONTROLLER:65535"))
+            << src;
+    }
+    EXPECT_EQ(std::count_if(
+                  lines.begin(), lines.end(),
+                  [](const std::string &l) { return l.find("CONTROLLER") != std::string::npos; }),
+              3);
+    v.ra = false;
+    lines = flow_lines(nat64d::vnet_flows(v, kHost));
+    EXPECT_TRUE(std::none_of(lines.begin(), lines.end(), [](const std::string &l) {
+        return l.find("CONTROLLER") != std::string::npos;
+    }));
+    // Without RAs of ours, a guest's router may still not advertise: the
+    // RA-Guard flows stay.
+    EXPECT_TRUE(has(lines, c + "table=0,priority=600,icmp6,icmp_type=134,actions=drop"));
+}

@@ -1,0 +1,128 @@
+// nat64d as the guests' router (ctl/nat64d/router.hpp): what a VNet's RAs
+// carry, and RFC 4861 §6.2.4-§6.2.6's schedule of unsolicited RAs, on a
+// simulated clock.  That guests configure themselves from these RAs is
+// tested end to end (tests/e2e/ra_dns64_test.sh).
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <optional>
+#include <vector>
+
+#include "nat64d/router.hpp"
+
+namespace {
+
+using nat64d::RaSchedule;
+using std::chrono::seconds;
+
+nat64::Ipv6Prefix p6(const char *s) {
+    return *nat64::parse_ipv6_prefix(s);
+}
+nat64::Ipv6Addr a6(const char *s) {
+    return *nat64::parse_ipv6(s);
+}
+
+nat64d::VNetSpec spec() {
+    nat64d::VNetSpec v;
+    v.vnet = "vnet1";
+    v.mtu = 1450;
+    v.subnets = {{"z-2001:db8:1::-64", p6("2001:db8:1::/64"), a6("2001:db8:1::1")},
+                 {"z-2001:db8:2::-56", p6("2001:db8:2::/56"), a6("2001:db8:2::1")},
+                 {"z-2001:db8:3::-64", p6("2001:db8:3::/64"), std::nullopt}};
+    v.instance.pool6 = p6("2001:db8:64::/96");
+    return v;
+}
+
+const nat64d::Mac kMac{0x02, 0x65, 0, 0, 0x12, 0x34};
+
+TEST(Nat64dRouter, RdnssIsTheGatewaysWithLocalDns64) {
+    EXPECT_EQ(nat64d::rdnss_servers(spec()),
+              (std::vector<nat64::Ipv6Addr>{a6("2001:db8:1::1"), a6("2001:db8:2::1")}));
+}
+
+TEST(Nat64dRouter, RdnssIsTheConfiguredServerOrNone) {
+    auto v = spec();
+    v.dns64_server = a6("2001:db8:53::53");
+    EXPECT_EQ(nat64d::rdnss_servers(v), std::vector<nat64::Ipv6Addr>{a6("2001:db8:53::53")});
+    v.dns64_server.reset();
+    v.dns64 = nat64d::Dns64Mode::off;
+    EXPECT_TRUE(nat64d::rdnss_servers(v).empty());
+}
+
+TEST(Nat64dRouter, RaConfigFollowsTheSpec) {
+    auto c = nat64d::vnet_ra_config(spec(), kMac, a6("fe80::65:ff:fe00:1234"));
+    EXPECT_EQ(c.router_mac, kMac);
+    EXPECT_EQ(c.router_ip, a6("fe80::65:ff:fe00:1234"));
+    ASSERT_EQ(c.prefixes.size(), 3u);
+    EXPECT_EQ(c.prefixes[1].prefix, p6("2001:db8:2::/56"));
+    EXPECT_EQ(c.mtu, 1450u);
+    ASSERT_TRUE(c.pref64);
+    EXPECT_EQ(c.pref64->prefix, p6("2001:db8:64::/96"));
+    // RFC 8106 §5.1 and RFC 8781 §4.1: lifetimes of 3 x MaxRtrAdvInterval.
+    EXPECT_EQ(c.rdnss.lifetime, 1800u);
+    EXPECT_EQ(c.pref64->lifetime, 1800u);
+    EXPECT_EQ(c.router_lifetime, 1800u);
+    EXPECT_FALSE(nat64d::ra_config_error(c));
+    auto frame = nat64d::build_ra(c, nat64d::kAllNodesMac, nat64d::kAllNodes);
+    EXPECT_TRUE(frame.ok()) << frame.error;
+}
+
+TEST(Nat64dRouter, NoPool6NoPref64) {
+    auto v = spec();
+    v.instance.pool6.reset();
+    EXPECT_FALSE(nat64d::vnet_ra_config(v, kMac, a6("fe80::1")).pref64);
+}
+
+// §6.2.4: three initial RAs, the first at once and then at most 16 s
+// apart; then every [MinRtrAdvInterval, MaxRtrAdvInterval].
+TEST(Nat64dRouter, ScheduleInitialThenPeriodic) {
+    RaSchedule s(42);
+    const RaSchedule::Clock::time_point t0{seconds(1000)};
+    EXPECT_EQ(s.next(), RaSchedule::Clock::time_point::max());
+    s.start(t0);
+    EXPECT_EQ(s.next(), t0);
+    auto t = t0;
+    for (int i = 0; i < 2; i++) {
+        s.sent(t);
+        EXPECT_EQ(s.next() - t, seconds(16)) << i;  // min(random in [200, 600], 16)
+        t = s.next();
+    }
+    for (int i = 0; i < 200; i++) {
+        s.sent(t);
+        EXPECT_GE(s.next() - t, seconds(200));
+        EXPECT_LE(s.next() - t, seconds(600));
+        t = s.next();
+    }
+}
+
+TEST(Nat64dRouter, ScheduleRestartsOnChangeButKeepsMinDelay) {
+    RaSchedule s(7);
+    const RaSchedule::Clock::time_point t0{seconds(1000)};
+    s.start(t0);
+    s.sent(t0);
+    // What is advertised changed 1 s later: initial RAs again, but not
+    // sooner than MIN_DELAY_BETWEEN_RAS after the last one (§6.2.6).
+    s.start(t0 + seconds(1));
+    EXPECT_EQ(s.next(), t0 + seconds(3));
+    EXPECT_EQ(s.initial_left(), 3u);
+}
+
+// §6.2.6: a solicitation from :: gets a multicast RA as soon as
+// MIN_DELAY_BETWEEN_RAS allows, which also resets the interval.
+TEST(Nat64dRouter, SolicitedMulticastIsRateLimited) {
+    RaSchedule s(1);
+    const RaSchedule::Clock::time_point t0{seconds(1000)};
+    s.start(t0);
+    for (int i = 0; i < 3; i++) {
+        s.sent(s.next());  // at t0, t0 + 16 s, t0 + 32 s
+    }
+    const auto last = t0 + seconds(32);
+    ASSERT_GE(s.next(), last + seconds(200));
+    s.solicited(last + seconds(1));
+    EXPECT_EQ(s.next(), last + seconds(3));
+    s.sent(s.next());
+    s.solicited(last + seconds(100));
+    EXPECT_EQ(s.next(), last + seconds(100));
+}
+
+}  // namespace
