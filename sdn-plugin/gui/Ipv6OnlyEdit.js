@@ -11,7 +11,8 @@
  *
  * Fields: the zone ID, MTU, nodes, IPAM and the DNS/reverse DNS/DNS zone
  * fields come from PVE.panel.SDNZoneBase; this panel adds 'nat64-prefix',
- * 'dns64' and 'dns64-server', and narrows the MTU range to IPv6's.
+ * 'ra' (router advertisements), 'dns64' and 'dns64-server', and narrows the
+ * MTU range to IPv6's.
  *
  * The file also overrides pve-manager's VNet dialog panel,
  * PVE.sdn.VnetInputPanel (www/manager6/sdn/VnetEdit.js).  Its setZoneType
@@ -211,6 +212,20 @@ Ext.define('PVE.sdn.zones.Ipv6OnlyInputPanel', {
         ];
 
         me.advancedItems = [
+            {
+                // Unchecked ('ra 0') for VNets with a router of their own.
+                // inputValue is the number 1 like defaultValue: the
+                // checkbox compares them with ===, and on edit the default
+                // (checked) deletes the key instead of storing 'ra 1'.
+                xtype: 'proxmoxcheckbox',
+                name: 'ra',
+                fieldLabel: gettext('Router advertisements'),
+                checked: true,
+                inputValue: 1,
+                uncheckedValue: 0,
+                defaultValue: 1,
+                deleteDefaultValue: !me.isCreate,
+            },
             {
                 xtype: 'proxmoxKVComboBox',
                 name: 'dns64',

@@ -61,11 +61,13 @@ else
     exit 1
 fi
 
-# Declared enum and defaults of the panel's own keys, as "key<TAB>what<TAB>value".
+# Declared type, enum and defaults of the panel's own keys, as
+# "key<TAB>what<TAB>value".
 if properties=$(plugin_perl <<'EOF'
 my $props = PVE::Network::SDN::Zones::Ipv6OnlyPlugin->properties();
-for my $key (qw(nat64-prefix dns64 dns64-server)) {
+for my $key (qw(nat64-prefix ra dns64 dns64-server)) {
     my $p = $props->{$key} or next;
+    print "$key\ttype\t$p->{type}\n";
     print "$key\tdefault\t$p->{default}\n" if defined($p->{default});
     print "$key\tenum\t$_\n" for @{ $p->{enum} // [] };
 }
@@ -140,7 +142,7 @@ for (const line of lines(propertyText)) {
 // are listed here.
 const BASE_FIELDS = ['zone', 'mtu', 'nodes', 'ipam', 'dns', 'reversedns', 'dnszone'];
 // Keys the panel must offer a field for (itself or through the base class).
-const REQUIRED_FIELDS = ['nat64-prefix', 'dns64', 'dns64-server', 'mtu'];
+const REQUIRED_FIELDS = ['nat64-prefix', 'ra', 'dns64', 'dns64-server', 'mtu'];
 
 // --- minimal fake ExtJS / Proxmox environment -------------------------------
 const classes = {};
@@ -290,6 +292,49 @@ for (const isCreate of [true, false]) {
         `${mode}: nat64-prefix shows the default 64:ff9b::/96 (plugin default: ${defaultPrefix})`,
     );
     check(typeof prefixField.validator === 'function', `${mode}: nat64-prefix has a validator`);
+
+    // 'ra': a proxmoxcheckbox, checked by default like the plugin's default
+    // 1.  submitData is Proxmox.form.Checkbox's getSubmitData
+    // (proxmox-widget-toolkit src/form/Checkbox.js) on top of Ext's
+    // getSubmitValue (inputValue when checked, else uncheckedValue or null).
+    const raField = field('ra') || {};
+    const raProp = properties.ra || {};
+    check(raProp.type === 'boolean', `${mode}: plugin declares ra as boolean (got ${raProp.type})`);
+    check(raProp.default === '1', `${mode}: plugin default of ra is 1 (got ${raProp.default})`);
+    check(raField.xtype === 'proxmoxcheckbox', `${mode}: ra is a proxmoxcheckbox`);
+    check(raField.checked === true, `${mode}: ra starts checked (the plugin default)`);
+    check(
+        raField.inputValue === 1 && raField.defaultValue === 1 && raField.uncheckedValue === 0,
+        `${mode}: ra submits 1/0 and its defaultValue is the inputValue, by === ` +
+            `(${raField.inputValue}/${raField.uncheckedValue}, default ${raField.defaultValue})`,
+    );
+    check(
+        raField.deleteDefaultValue === !isCreate,
+        `${mode}: ra has deleteDefaultValue ${!isCreate}`,
+    );
+    check(
+        typeof raField.fieldLabel === 'string' && /router advertisements/i.test(raField.fieldLabel),
+        `${mode}: ra is labelled '${raField.fieldLabel}'`,
+    );
+    const submitData = (f, checked) => {
+        const unchecked = f.uncheckedValue !== undefined ? f.uncheckedValue : null;
+        const val = checked ? (f.inputValue !== undefined ? f.inputValue : '1') : unchecked;
+        if (val !== null) {
+            if (val === f.defaultValue && f.deleteDefaultValue) {
+                return { delete: f.name };
+            }
+            return { [f.name]: val };
+        }
+        return f.deleteEmpty ? { delete: f.name } : null;
+    };
+    const sameData = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+    const raChecked = submitData(raField, true);
+    const raUnchecked = submitData(raField, false);
+    check(
+        sameData(raChecked, isCreate ? { ra: 1 } : { delete: 'ra' }),
+        `${mode}: ra checked submits ${JSON.stringify(raChecked)}`,
+    );
+    check(sameData(raUnchecked, { ra: 0 }), `${mode}: ra unchecked submits ${JSON.stringify(raUnchecked)}`);
 
     const dns64Field = field('dns64') || {};
     const keys = (dns64Field.comboItems || []).map((item) => item[0]);

@@ -7,8 +7,9 @@ package PVE::Network::SDN::Zones::Ipv6OnlyPlugin;
 # This module only declares the zone type and writes the ifupdown2 stanza of
 # each VNet (an OVS bridge on the userspace datapath with the gateway
 # addresses).  Everything else (OpenFlow rules, translator instances, host
-# routes) is done by nat64d on every node when the running configuration
-# changes (SDN "Apply"); see docs/design.md of ovs-nat64.
+# routes, router advertisements, the DNS64 resolvers) is done by nat64d on
+# every node when the running configuration changes (SDN "Apply"); see
+# docs/design.md of ovs-nat64.
 
 use strict;
 use warnings;
@@ -45,19 +46,28 @@ sub properties {
             default => $default_nat64_prefix,
             optional => 1,
         },
+        ra => {
+            type => 'boolean',
+            description => "Send IPv6 router advertisements on the zone's VNets: the subnets'"
+                . " prefixes for SLAAC, the MTU, the DNS64 resolver (RDNSS) and the NAT64 prefix"
+                . " (PREF64). Turn off for VNets that have a router of their own.",
+            default => 1,
+            optional => 1,
+        },
         dns64 => {
             type => 'string',
             enum => ['local', 'off'],
             description => "DNS64 for the zone's guests: 'local' runs a DNS64 resolver on each"
-                . " VNet gateway, 'off' announces none.",
+                . " VNet gateway (announced in router advertisements), 'off' runs and"
+                . " announces none.",
             default => 'local',
             optional => 1,
         },
         'dns64-server' => {
             type => 'string',
             format => 'ipv6',
-            description => "Announce this existing DNS64 resolver to the zone's guests instead"
-                . " of the local one.",
+            description => "Announce this existing DNS64 resolver in the router advertisements"
+                . " instead of running one on each VNet gateway. Not with 'dns64 off'.",
             optional => 1,
         },
     };
@@ -72,6 +82,7 @@ sub options {
         dnszone => { optional => 1 },
         mtu => { optional => 1 },
         'nat64-prefix' => { optional => 1 },
+        ra => { optional => 1 },
         dns64 => { optional => 1 },
         'dns64-server' => { optional => 1 },
     };
