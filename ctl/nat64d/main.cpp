@@ -24,6 +24,7 @@
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
+#include "nat64d/dns64_supervisor.hpp"
 #include "nat64d/ovs.hpp"
 #include "nat64d/ovs_glue.h"
 #include "nat64d/ra_service.hpp"
@@ -95,7 +96,7 @@ bool drain(int fd) {
 // configuration change (inotify) and every interval; in between, the
 // router advertisement service answers solicitations as they come.
 static int run(const nat64d::ReconcilerOptions &opt, const nat64d::OvsEndpoints &ep,
-               double interval, bool once) {
+               const nat64d::Dns64SupervisorOptions &dns_opt, double interval, bool once) {
     nat64d::Netlink nl;
     nat64d::Ovs ovs(ep);
     nat64d::Reconciler rec(opt, ovs, nl, std::cout);
@@ -123,6 +124,8 @@ static int run(const nat64d::ReconcilerOptions &opt, const nat64d::OvsEndpoints 
     spdlog::info("nat64d {} on node {}: config {}, OVSDB {}, every {} s", PROJECT_VERSION, opt.node,
                  opt.config_dir.string(), ep.db, interval);
     nat64d::RaService ra(ep.rundir, nl);
+    nat64d::Dns64Supervisor dns64(dns_opt);
+    rec.on_remove([&ra](const std::string &vnet) { ra.remove(vnet); });
 
     using Clock = std::chrono::steady_clock;
     auto period = std::chrono::milliseconds(static_cast<long long>(interval * 1000));
@@ -135,17 +138,20 @@ static int run(const nat64d::ReconcilerOptions &opt, const nat64d::OvsEndpoints 
             int errors = rec.pass();
             spdlog::debug("pass done: {} error(s)", errors);
             ra.update(rec.running());
+            dns64.apply(rec.running());
             notify(first ? "READY=1\nWATCHDOG=1" : "WATCHDOG=1");
             first = false;
             next_pass = Clock::now() + period;
         }
         ra.run();
+        dns64.run();
 
         if (fd >= 0) n64_poll_fd_wait(fd);
         n64_poll_fd_wait(pipefd[0]);
         ra.wait();
         auto ms = std::chrono::ceil<std::chrono::milliseconds>(next_pass - Clock::now()).count();
         n64_poll_timer_wait(std::max<long long>(ms, 0));
+        if (long long d = dns64.next_wakeup_ms(); d >= 0) n64_poll_timer_wait(d);
         n64_poll_block();
 
         if (drain(fd)) {
@@ -162,7 +168,12 @@ static int run(const nat64d::ReconcilerOptions &opt, const nat64d::OvsEndpoints 
     g_wake_fd = -1;
     close(pipefd[0]);
     close(pipefd[1]);
-    spdlog::info("nat64d stopping (flows, instances and routes stay as they are)");
+    // The resolvers are nat64d's children and go with it; a restarted
+    // nat64d starts them again within its first pass.
+    dns64.stop_all();
+    spdlog::info(
+        "nat64d stopping (flows, instances and routes stay as they are; the DNS64 "
+        "resolvers stopped)");
     return 0;
 }
 
@@ -191,6 +202,20 @@ int main(int argc, char **argv) {
         ->capture_default_str();
     app.add_option("--ovs-ctl", ep.ctl,
                    "ovs-vswitchd's control socket (default: <ovs-rundir>/ovs-vswitchd.<pid>.ctl)");
+    nat64d::Dns64SupervisorOptions dns_opt;
+    app.add_option(
+           "--dns64-dir", dns_opt.dir,
+           "Where the DNS64 resolvers' files go: <dir>/<vnet>/unbound.conf (every directory "
+           "down to it must be searchable by --dns64-user)")
+        ->capture_default_str();
+    app.add_option("--resolv-conf", dns_opt.resolv_conf,
+                   "The node's resolvers, to which the DNS64 resolvers forward")
+        ->capture_default_str();
+    app.add_option("--unbound", dns_opt.unbound, "The unbound program run as DNS64 resolver")
+        ->capture_default_str();
+    app.add_option("--dns64-user", dns_opt.user,
+                   "The user the DNS64 resolvers drop to after binding port 53 (\"\": stay root)")
+        ->capture_default_str();
     app.add_option(
            "--interval", interval,
            "Seconds between drift checks (configuration changes made on this node act at once)")
@@ -210,7 +235,12 @@ int main(int argc, char **argv) {
     n64_glue_init("nat64d");
 
     try {
-        return run(opt, ep, interval, once);
+        if (!dns_opt.dir.is_absolute()) {
+            throw std::runtime_error("--dns64-dir " + dns_opt.dir.string() +
+                                     ": must be an absolute path (unbound re-reads its "
+                                     "configuration from its own working directory)");
+        }
+        return run(opt, ep, dns_opt, interval, once);
     } catch (const std::exception &e) {
         spdlog::critical("{}", e.what());
         return 1;

@@ -122,6 +122,24 @@ void RaService::refresh(Link &l, const VNetSpec &spec, Clock::time_point now) {
     l.schedule.start(now);  // §6.2.4: changed information goes out at once
 }
 
+RaService::LinkMap::iterator RaService::stop(LinkMap::iterator it, const char *why) {
+    Link &l = *it->second;
+    withdraw(l);
+    const Counters &c = l.counters;
+    spdlog::info(
+        "vnet {}: router advertisements stopped ({}; {} RS, {} invalid, {} rate-limited, {} RA "
+        "answered, {} unsolicited, {} send errors)",
+        l.vnet, why, c.rs_received, c.rs_invalid, c.rs_rate_limited, c.ra_solicited,
+        c.ra_unsolicited, c.send_errors);
+    n64_svc_close(l.svc);
+    return links_.erase(it);
+}
+
+void RaService::remove(const std::string &vnet) {
+    auto it = links_.find(vnet);
+    if (it != links_.end()) stop(it, "VNet gone");
+}
+
 void RaService::update(const std::map<std::string, VNetSpec> &vnets) {
     const auto now = Clock::now();
     for (auto it = links_.begin(); it != links_.end();) {
@@ -130,16 +148,7 @@ void RaService::update(const std::map<std::string, VNetSpec> &vnets) {
             ++it;
             continue;
         }
-        Link &l = *it->second;
-        withdraw(l);
-        const Counters &c = l.counters;
-        spdlog::info(
-            "vnet {}: router advertisements stopped ({}; {} RS, {} invalid, {} rate-limited, {} "
-            "RA answered, {} unsolicited, {} send errors)",
-            l.vnet, v == vnets.end() ? "VNet gone" : "ra off", c.rs_received, c.rs_invalid,
-            c.rs_rate_limited, c.ra_solicited, c.ra_unsolicited, c.send_errors);
-        n64_svc_close(l.svc);
-        it = links_.erase(it);
+        it = stop(it, v == vnets.end() ? "VNet gone" : "ra off");
     }
     for (const auto &[vnet, spec] : vnets) {
         if (!spec.ra) continue;

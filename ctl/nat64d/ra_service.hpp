@@ -53,6 +53,9 @@ class RaService {
     // contents changed (§6.2.4), and stops on VNets that are gone or turned
     // "ra" off, with a final RA of router lifetime 0 (§6.2.5).
     void update(const std::map<std::string, VNetSpec> &vnets);
+    // The VNet is about to go (Reconciler::on_remove): its final RA now,
+    // while the bridge is still there.
+    void remove(const std::string &vnet);
     // Answers the solicitations that arrived, sends the RAs that are due,
     // reconnects lost connections (at most once a second per VNet).
     void run();
@@ -70,10 +73,12 @@ class RaService {
     void receive(Link &l, Clock::time_point now);
     bool send(Link &l, const std::vector<uint8_t> &frame, uint32_t port);
     void withdraw(Link &l);
+    using LinkMap = std::map<std::string, std::unique_ptr<Link>>;
+    LinkMap::iterator stop(LinkMap::iterator it, const char *why);
 
     std::string rundir_;
     Netlink &nl_;
-    std::map<std::string, std::unique_ptr<Link>> links_;
+    LinkMap links_;
 };
 
 }  // namespace nat64d

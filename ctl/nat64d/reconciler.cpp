@@ -489,6 +489,7 @@ void Reconciler::ensure_routes(const VNetSpec &spec, const LinkInfo &link, Actua
 
 void Reconciler::remove_vnet(const BridgeRow &br) {
     const std::string &vnet = br.external_ids.at(kExtVnet);
+    if (on_remove_ && !opt_.dry_run) on_remove_(vnet);
     // (Its instance goes with the other stale ones: remove_stale_instances.)
     if (br.external_ids.count(kExtCreated) != 0) {
         // nat64d made it: the bridge goes, and with its device the kernel

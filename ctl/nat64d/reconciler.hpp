@@ -8,6 +8,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <iosfwd>
 #include <map>
 #include <optional>
@@ -41,6 +42,11 @@ class Reconciler {
     // follow this set.
     const std::map<std::string, VNetSpec> &running() const { return running_; }
 
+    // Called with a VNet's id right before its bridge or flows are removed
+    // (not in dry-run): what talks to the guests through the bridge says
+    // goodbye while it still can (the router's final RA).
+    void on_remove(std::function<void(const std::string &vnet)> fn) { on_remove_ = std::move(fn); }
+
   private:
     struct Actual;
     int pass_inner();
@@ -64,8 +70,9 @@ class Reconciler {
     Netlink &nl_;
     std::ostream &plan_;
     std::optional<Desired> last_good_;
-    std::map<std::string, VNetSpec> applied_;       // last good spec per VNet, for failed VNets
-    std::map<std::string, VNetSpec> running_;       // see running()
+    std::map<std::string, VNetSpec> applied_;  // last good spec per VNet, for failed VNets
+    std::map<std::string, VNetSpec> running_;  // see running()
+    std::function<void(const std::string &)> on_remove_;
     std::map<std::string, std::string> canonical_;  // flow text -> canonical form
     std::set<uint32_t> our_instances_;              // instance ids nat64d set, this run
     std::optional<long> vswitchd_pid_;
