@@ -33,7 +33,7 @@ PACKAGES=(
     # upstream's Python flow-parser tests for the patched OVS
     python3-netaddr python3-pyparsing python3-pytest
     # end-to-end tests and scripts/sandbox.sh (network namespaces, real traffic)
-    iproute2 procps ethtool iputils-ping iputils-tracepath traceroute curl socat
+    iproute2 procps ethtool iputils-ping iputils-tracepath traceroute curl socat ndisc6
     # nat64ctl's generated man page is checked with groff
     groff-base
     # the Proxmox zone plugin (Perl) and its GUI panel (checked with node)

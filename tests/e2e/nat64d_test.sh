@@ -34,158 +34,43 @@
 # line is "N passed, M failed".
 set -uo pipefail
 
-HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-ROOT=$(cd "$HERE/../.." && pwd)
-BIN=${1:-$ROOT/build/bin}
-SCHEMA=${2:-$BIN/../share/openvswitch/vswitch.ovsschema}
-# shellcheck source=tests/lib/assert.sh
-. "$ROOT/tests/lib/assert.sh"
-PY=/usr/bin/python3
-
 P=n64d-$$
-NODE=$P-node VM1=$P-vm1 VM2=$P-vm2 V4=$P-v4
-DIR=
-POOL6=2001:db8:64::
-SERVER4=192.0.2.80
-SERVER6=${POOL6}c000:250    # 192.0.2.80 in pool6 (RFC 6052 §2.2)
-HOST6=${POOL6}cb00:7101     # 203.0.113.1, the node's own address
+# shellcheck source-path=SCRIPTDIR source=nat64d_env.sh
+. "$(dirname "${BASH_SOURCE[0]}")/nat64d_env.sh" "$@"
+VM1=$P-vm1 VM2=$P-vm2
+HOST6=${POOL6}cb00:7101 # 203.0.113.1, the node's own address
 
-# --- Set-up and clean-up ------------------------------------------------------
-cleanup() {
-    trap '' INT TERM HUP
-    local ns pid
-    for pid in nat64d ovs-vswitchd ovsdb-server; do
-        [[ -n $DIR && -f $DIR/$pid.pid ]] && kill "$(cat "$DIR/$pid.pid")" 2>/dev/null
-    done
-    sleep 0.3
-    for ns in "$VM1" "$VM2" "$V4" "$NODE"; do
-        [[ -e /run/netns/$ns ]] || continue
-        # shellcheck disable=SC2046 # one pid per word
-        kill -9 $(ip netns pids "$ns" 2>/dev/null) 2>/dev/null
-        ip netns del "$ns" 2>/dev/null
-    done
-    [[ -n $DIR && -d $DIR && ${KEEP:-0} != 1 ]] && rm -rf "$DIR"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-[[ $(id -u) -eq 0 ]] || fatal "must run as root (network namespaces)"
-for p in nat64d ovsdb-tool ovsdb-server ovs-vswitchd ovs-vsctl ovs-ofctl ovs-appctl; do
-    [[ -x $BIN/$p ]] || fatal "$BIN/$p is missing: build first (cmake -B build && cmake --build build)"
-done
-for p in ip sysctl curl socat ping ss; do
-    command -v "$p" >/dev/null || fatal "missing tool: $p (sudo scripts/install-deps.sh)"
-done
-"$PY" -c 'import json' || fatal "$PY is missing"
-
-DIR=$(mktemp -d "${TMPDIR:-/tmp}/$P.XXXXXX")
-SDN=$DIR/sdn
-mkdir "$SDN"
-
-in_node() { ip netns exec "$NODE" "$@"; }
-vsctl() { "$BIN/ovs-vsctl" --db="unix:$DIR/db.sock" --timeout=10 "$@"; }
-appctl() { "$BIN/ovs-appctl" -t "$DIR/ovs-vswitchd.ctl" "$@"; }
-ofctl() { OVS_RUNDIR=$DIR "$BIN/ovs-ofctl" "$@"; }
-nat64d() {
-    in_node "$BIN/nat64d" --config-dir "$SDN" --node pve1 --ovsdb "unix:$DIR/db.sock" \
-        --ovs-rundir "$DIR" --ovs-ctl "$DIR/ovs-vswitchd.ctl" "$@"
-}
-start_vswitchd() {
-    env OVS_RUNDIR="$DIR" OVS_LOGDIR="$DIR" OVS_DBDIR="$DIR" OVS_SYSCONFDIR="$DIR" \
-        ip netns exec "$NODE" "$BIN/ovs-vswitchd" "unix:$DIR/db.sock" --disable-system \
-        --unixctl="$DIR/ovs-vswitchd.ctl" --pidfile="$DIR/ovs-vswitchd.pid" \
-        --log-file="$DIR/ovs-vswitchd.log" -vconsole:off --detach --no-chdir
-}
-# until_ok SECONDS CMD...: retries CMD every 0.1 s; sets WAITED (seconds,
-# 0.1 resolution) and returns CMD's last status.
-until_ok() {
-    local t=$1 start=$EPOCHREALTIME
-    shift
-    while :; do
-        if "$@" >/dev/null 2>&1; then
-            WAITED=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
-            return 0
-        fi
-        awk -v a="$start" -v b="$EPOCHREALTIME" -v t="$t" 'BEGIN { exit !(b - a > t) }' && break
-        sleep 0.1
-    done
-    WAITED=$t
-    return 1
-}
+# --- Set-up -----------------------------------------------------------------------
+env_preflight curl socat ping ss
+env_dir
 
 # The namespaces.  Each VM is a veth pair: eth0 in the VM, vmNp in the node
-# (plugged into the VNet's bridge once nat64d has made it, as Proxmox
-# plugs a VM's tap).
-for ns in "$NODE" "$VM1" "$VM2" "$V4"; do
-    ip netns add "$ns" || fatal "ip netns add $ns"
-    ip -n "$ns" link set lo up
-    ip netns exec "$ns" sysctl -qw net.ipv4.icmp_ratelimit=0 net.ipv6.icmp.ratelimit=0
-done
-setup_vm() {  # NS PORT ADDR GW
-    ip -n "$NODE" link add "$2" type veth peer name eth0 netns "$1" || return 1
+# (plugged into the VNet's bridge once nat64d has made it).
+add_netns "$NODE" "$VM1" "$VM2" "$V4"
+setup_vm() { # NS PORT ADDR GW
+    make_vm "$1" "$2" || return 1
     ip -n "$NODE" link set "$2" up || return 1
     ip -n "$1" link set eth0 up || return 1
-    # Checksums complete before the packet leaves (topology.sh explains).
-    ip netns exec "$1" ethtool -K eth0 tx off >/dev/null 2>&1
     ip -n "$1" addr add "$3/64" dev eth0 nodad || return 1
     ip -n "$1" -6 route add default via "$4" dev eth0 || return 1
 }
 setup_vm "$VM1" vm1p 2001:db8:1::10 2001:db8:1::1 || fatal "VM 1"
 setup_vm "$VM2" vm2p 2001:db8:2::10 2001:db8:2::1 || fatal "VM 2"
-ip -n "$NODE" link add up0 type veth peer name eth0 netns "$V4" || fatal "uplink"
-ip -n "$NODE" link set up0 up
-ip -n "$NODE" addr add 203.0.113.1/24 dev up0
-ip netns exec "$NODE" ethtool -K up0 tx off >/dev/null 2>&1
-ip netns exec "$V4" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-ip -n "$V4" link set eth0 up
-ip netns exec "$V4" ethtool -K eth0 tx off >/dev/null 2>&1
-ip -n "$V4" addr add 203.0.113.10/24 dev eth0
-ip -n "$V4" addr add "$SERVER4/32" dev lo
-ip -n "$V4" route add 198.51.100.0/24 via 203.0.113.1
-ip -n "$NODE" route add 192.0.2.0/24 via 203.0.113.10
-
-# The IPv4 server: HTTP logging each client's transport address, and a
+# The IPv4 server (HTTP logging each client's transport address), and a
 # TCP echo service for the long-lived session.
-mkdir "$DIR/www" && echo hello-from-ipv4 >"$DIR/www/index.html"
-# (disown: cleanup kills them, and bash need not report it.)
-ip netns exec "$V4" "$PY" "$HERE/peer_tools.py" http "$SERVER4" 80 "$DIR/www" >"$DIR/http.log" 2>&1 &
-disown
+setup_ipv4_side
 ip netns exec "$V4" socat TCP4-LISTEN:7000,fork,reuseaddr EXEC:cat >/dev/null 2>&1 &
 disown
 
 # Open vSwitch, private to this test.
-"$BIN/ovsdb-tool" create "$DIR/conf.db" "$SCHEMA" || fatal "ovsdb-tool create"
-in_node "$BIN/ovsdb-server" "$DIR/conf.db" --remote="punix:$DIR/db.sock" \
-    --unixctl="$DIR/ovsdb-server.ctl" --pidfile="$DIR/ovsdb-server.pid" \
-    --log-file="$DIR/ovsdb-server.log" -vconsole:off --detach --no-chdir 2>/dev/null || fatal "ovsdb-server"
-vsctl --no-wait init || fatal "ovs-vsctl init"
-start_vswitchd 2>/dev/null || fatal "ovs-vswitchd"
+start_ovs
 
 # --- The configuration, as Proxmox and nat64ctl write it ----------------------
-running_config() {  # [VNETS]: "vnet1 vnet2" by default
-    local vnets=${1:-vnet1 vnet2} v first=1 n
-    {
-        printf '{"version": %d,\n "zones": {"ids": {"v6z": {"type": "ipv6only", "ipam": "pve", ' "$((++VERSION))"
-        printf '"nat64-prefix": "%s/96", "nodes": {"pve1": 1}},\n' "$POOL6"
-        printf '   "other": {"type": "simple", "ipam": "pve", "nodes": {"pve1": 1}}}},\n "vnets": {"ids": {'
-        for v in $vnets; do
-            ((first)) || printf ', '
-            first=0
-            printf '"%s": {"type": "vnet", "zone": "v6z"}' "$v"
-        done
-        printf '}},\n "subnets": {"ids": {'
-        first=1
-        for v in $vnets; do
-            n=${v#vnet}
-            ((first)) || printf ',\n   '
-            first=0
-            printf '"v6z-2001:db8:%s::-64": {"type": "subnet", "vnet": "%s", "gateway": "2001:db8:%s::1"}' "$n" "$v" "$n"
-        done
-        printf '}},\n "controllers": {"ids": {}}}\n'
-    } >"$SDN/.running-config.tmp" && mv "$SDN/.running-config.tmp" "$SDN/.running-config"
+running_config() { # [VNETS]: "vnet1 vnet2" by default, all in zone v6z
+    local v vnets=()
+    for v in ${1:-vnet1 vnet2}; do vnets+=("$v:v6z"); done
+    write_running_config "${vnets[*]}" "v6z:\"nat64-prefix\": \"$POOL6/96\""
 }
-VERSION=0
 POOL4_1='{"prefix": "198.51.100.1/32", "ports": "1024-65535"}'
 # settings [EXTRA-FOR-VNET1] [POOL4-OF-VNET2]: nat64.json, written as
 # nat64ctl does (temp file + rename).
@@ -260,11 +145,7 @@ OUT=$(nat64d --once --dry-run 2>/dev/null)
 if [[ -z $OUT ]]; then ok "a second --dry-run has nothing to do"; else bad "still something to do after --once" "$OUT"; fi
 
 # --- The daemon, and traffic ---------------------------------------------------
-ip netns exec "$NODE" "$BIN/nat64d" --config-dir "$SDN" --node pve1 --ovsdb "unix:$DIR/db.sock" \
-    --ovs-rundir "$DIR" --ovs-ctl "$DIR/ovs-vswitchd.ctl" --interval 0.5 \
-    >"$DIR/nat64d.log" 2>&1 &
-echo $! >"$DIR/nat64d.pid"
-disown
+start_nat64d
 vsctl add-port vnet1 vm1p || fatal "plugging vm1"
 vsctl add-port vnet2 vm2p || fatal "plugging vm2"
 
@@ -589,11 +470,7 @@ until_ok 5 sh -c "! kill -0 $(cat "$DIR/nat64d.pid") 2>/dev/null" || bad "nat64d
 expect_match "nat64d says it stops and leaves the datapath" 'nat64d stopping' "$(cat "$DIR/nat64d.log")"
 OUT=$(nat64d --dry-run 2>/dev/null)
 if [[ -z $OUT ]]; then ok "a fresh nat64d finds nothing to change"; else bad "a fresh nat64d would change" "$OUT"; fi
-ip netns exec "$NODE" "$BIN/nat64d" --config-dir "$SDN" --node pve1 --ovsdb "unix:$DIR/db.sock" \
-    --ovs-rundir "$DIR" --ovs-ctl "$DIR/ovs-vswitchd.ctl" --interval 0.5 \
-    >>"$DIR/nat64d.log" 2>&1 &
-echo $! >"$DIR/nat64d.pid"
-disown
+start_nat64d
 
 section "Deleting VNets leaves nothing behind"
 settings "$E, \"instance\": 4242"
