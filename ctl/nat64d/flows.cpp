@@ -107,16 +107,16 @@ std::string vnet_flows(const VNetSpec &spec, const Mac &host_mac) {
     if (spec.ra) {
         comment("Router Solicitations (RFC 4861 §6.1.1 sources: link-local, a subnet address, or");
         comment("the unspecified address) go to nat64d alone, the VNet's router, which answers");
-        comment("each with a Router Advertisement (packet-out; ra_service.cpp).");
+        comment("each with a Router Advertisement (packet-out; ra_service.cpp), through a meter");
+        comment("that keeps a flood of them from ovs-vswitchd's slow path.");
         std::vector<std::string> sources{"fe80::/10", "::"};
         for (const auto &s : spec.subnets)
             sources.push_back(nat64::format_prefix(s.prefix));
         for (const auto &src : sources) {
             line(
                 fmt::format("table=0,priority=650,icmp6,ipv6_src={},icmp_type=133,icmp_code=0,"
-                            "actions=CONTROLLER:"
-                            "65535",
-                            src));
+                            "actions=meter:{},CONTROLLER:65535",
+                            src, kRsMeterId));
         }
     }
     line("table=0,priority=600,icmp6,icmp_type=134,actions=drop");

@@ -31,6 +31,17 @@ constexpr uint64_t vnet_cookie(uint32_t instance) {
 // neighbour entries are per device.
 inline constexpr uint32_t kIpv4NextHop = 0xa9fe4001;  // 169.254.64.1
 
+// The meter our Router Solicitation flows go through before they reach
+// nat64d (the controller): every RS costs ovs-vswitchd a slow-path upcall
+// and a packet-in, so a guest flooding RSs would take a core of
+// ovs-vswitchd, which forwards every VNet's traffic; the meter drops the
+// excess in the datapath's fast path.  Per bridge; guests send 3 RSs when
+// their link comes up (RFC 4861 §6.3.7), so a thousand a second with a
+// burst of a thousand serves hundreds of guests booting at once.
+inline constexpr uint32_t kRsMeterId = 64;
+inline constexpr uint32_t kRsMeterPktps = 1000;
+inline constexpr uint32_t kRsMeterBurst = 1000;
+
 // The translator's MAC on the bridge's internal port: locally administered
 // (RFC 7042 §2.1), 02:64 followed by the instance id.
 Mac translator_mac(uint32_t instance);

@@ -221,4 +221,11 @@ void Ovs::replace_flows(const std::string &bridge, uint64_t cookie, uint64_t mas
     });
 }
 
+void Ovs::set_meter(const std::string &bridge, uint32_t meter_id, uint32_t pktps, uint32_t burst) {
+    std::string target = mgmt(bridge);
+    call([&](char **, char **err) {
+        return n64_of_meter_set(target.c_str(), meter_id, pktps, burst, err);
+    });
+}
+
 }  // namespace nat64d

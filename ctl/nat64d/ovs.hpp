@@ -67,6 +67,9 @@ class Ovs {
                            bool stats = false);
     void replace_flows(const std::string &bridge, uint64_t cookie, uint64_t mask,
                        const std::string &flows);
+    // Creates or changes a meter that drops above pktps packets a second
+    // (bursts of up to 'burst').
+    void set_meter(const std::string &bridge, uint32_t meter_id, uint32_t pktps, uint32_t burst);
 
   private:
     nlohmann::json transact(const nlohmann::json &ops);

@@ -19,6 +19,7 @@
 #include "openvswitch/ofp-actions.h"
 #include "openvswitch/ofp-errors.h"
 #include "openvswitch/ofp-flow.h"
+#include "openvswitch/ofp-meter.h"
 #include "openvswitch/ofp-msgs.h"
 #include "openvswitch/ofp-packet.h"
 #include "openvswitch/ofp-protocol.h"
@@ -394,6 +395,63 @@ n64_ovsdb_transact(const char *remote, const char *params_json,
         *result_json = json_to_string(reply->result, 0);
     }
     jsonrpc_msg_destroy(reply);
+    return error;
+}
+
+int
+n64_of_meter_set(const char *target, uint32_t meter_id, uint32_t pktps,
+                 uint32_t burst, char **errp)
+{
+    struct ofputil_meter_band band = {
+        .type = OFPMBT13_DROP,
+        .rate = pktps,
+        .burst_size = burst,
+    };
+    struct ofputil_meter_mod mm = {
+        .command = OFPMC13_ADD,
+        .meter = {
+            .meter_id = meter_id,
+            .flags = OFPMF13_PKTPS | OFPMF13_BURST,
+            .n_bands = 1,
+            .bands = &band,
+        },
+    };
+    struct vconn *vconn;
+    int error;
+
+    error = open_vconn(target, &vconn, errp);
+    if (error) {
+        return error;
+    }
+    /* Add, or modify the one that is there: either way it ends up as
+     * asked, and flows that use it keep it. */
+    for (int attempt = 0; attempt < 2; attempt++) {
+        struct ofpbuf *reply = NULL;
+        enum ofperr ofperr;
+
+        error = vconn_transact_noreply(
+            vconn, ofputil_encode_meter_mod(vconn_get_version(vconn), &mm),
+            &reply);
+        if (error) {
+            error = fail(errp, error, "%s: meter %"PRIu32": %s", target,
+                         meter_id, ovs_strerror(error));
+            break;
+        }
+        if (!reply) {
+            break;
+        }
+        ofperr = ofperr_decode_msg(reply->data, NULL);
+        ofpbuf_delete(reply);
+        if (ofperr == OFPERR_OFPMMFC_METER_EXISTS && !attempt) {
+            mm.command = OFPMC13_MODIFY;
+            continue;
+        }
+        error = fail(errp, EPROTO, "%s: meter %"PRIu32" refused: %s", target,
+                     meter_id, ofperr ? ofperr_to_string(ofperr)
+                                      : "unexpected reply");
+        break;
+    }
+    vconn_close(vconn);
     return error;
 }
 

@@ -45,6 +45,13 @@ int n64_of_dump(const char *target, uint64_t cookie, uint64_t cookie_mask,
 int n64_of_replace(const char *target, uint64_t cookie, uint64_t cookie_mask,
                    const char *flows, char **errp);
 
+/* Creates or changes meter 'meter_id' on the bridge at 'target': one band
+ * that drops packets above 'pktps' packets per second, with bursts of up to
+ * 'burst' packets (OpenFlow 1.3 meters; the userspace datapath applies
+ * them in its fast path). */
+int n64_of_meter_set(const char *target, uint32_t meter_id, uint32_t pktps,
+                     uint32_t burst, char **errp);
+
 /* unixctl: runs 'command' with 'argc' arguments on the daemon whose control
  * socket is 'path'.  A command that fails (the daemon's error reply) returns
  * EPROTO with the daemon's message in '*errp'. */

@@ -43,9 +43,14 @@ struct RaService::Link {
     std::vector<uint8_t> multicast;
     RaSchedule schedule;
     Clock::time_point retry{};  // no connection attempt before this
-    // Token bucket of unicast answers (kMaxAnswersPerSecond).
-    Clock::time_point bucket_time{};
-    double tokens = kMaxAnswersPerSecond;
+    // Token buckets of unicast answers (kMaxAnswersPerSecond), per port:
+    // a guest flooding RSs uses up its own port's answers, not its
+    // neighbours'.  As many as the bridge has ports.
+    struct Bucket {
+        Clock::time_point time{};
+        double tokens = kMaxAnswersPerSecond;
+    };
+    std::map<uint32_t, Bucket> buckets;
     Counters counters;
     std::string problem;  // the last problem logged, so it is logged once
 };
@@ -208,6 +213,17 @@ void RaService::receive(Link &l, Clock::time_point now) {
         // Only packet-ins of our RS flows on this bridge.
         if (cookie != vnet_cookie(l.spec.instance.instance)) continue;
         l.counters.rs_received++;
+        // The port's budget first: a flood costs no parsing beyond it.
+        Link::Bucket &b = l.buckets[in_port];
+        double elapsed = std::chrono::duration<double>(now - b.time).count();
+        b.time = now;
+        b.tokens =
+            std::min<double>(kMaxAnswersPerSecond, b.tokens + elapsed * kMaxAnswersPerSecond);
+        if (b.tokens < 1) {
+            l.counters.rs_rate_limited++;
+            continue;
+        }
+        b.tokens -= 1;
         auto rs = parse_rs(frame, len);
         if (!rs) {
             l.counters.rs_invalid++;
@@ -221,20 +237,6 @@ void RaService::receive(Link &l, Clock::time_point now) {
             l.schedule.solicited(now);
             continue;
         }
-        double elapsed = std::chrono::duration<double>(now - l.bucket_time).count();
-        l.bucket_time = now;
-        l.tokens =
-            std::min<double>(kMaxAnswersPerSecond, l.tokens + elapsed * kMaxAnswersPerSecond);
-        if (l.tokens < 1) {
-            l.counters.rs_rate_limited++;
-            continue;
-        }
-        l.tokens -= 1;
-        // §6.2.6 lets a router unicast its answer; it asks for a random
-        // delay of up to MAX_RA_DELAY_TIME (0.5 s) so that several routers
-        // on a link do not answer at once.  nat64d is the only router of
-        // a VNet (RA-Guard drops the guests' RAs, flows.cpp), so it answers
-        // at once, as OVN does.
         RaFrame ra = build_ra(*l.cfg, dst.mac, dst.ip);
         if (ra.ok() && send(l, ra.bytes, in_port)) {
             l.counters.ra_solicited++;

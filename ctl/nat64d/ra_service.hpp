@@ -30,14 +30,15 @@ class RaService {
     struct Counters {
         uint64_t rs_received = 0;      // packet-ins from our RS flows
         uint64_t rs_invalid = 0;       // refused by RFC 4861 §6.1.1 validation
-        uint64_t rs_rate_limited = 0;  // not answered: over kMaxAnswersPerSecond
+        uint64_t rs_rate_limited = 0;  // not looked at: over its port's kMaxAnswersPerSecond
         uint64_t ra_solicited = 0;     // unicast answers sent
         uint64_t ra_unsolicited = 0;   // multicast RAs sent
         uint64_t send_errors = 0;      // packet-outs that could not be sent
     };
 
-    // Unicast answers per VNet and second at most: a guest flooding RSs
-    // gets no more, and nat64d's loop stays free for the other VNets.
+    // Unicast answers per port (guest) and second at most: a guest
+    // flooding RSs gets no more, and the others on its VNet still get
+    // theirs.
     static constexpr unsigned kMaxAnswersPerSecond = 50;
 
     // rundir: where the bridges' <bridge>.mgmt sockets are.

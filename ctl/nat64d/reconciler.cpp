@@ -464,6 +464,10 @@ void Reconciler::ensure_flows(const VNetSpec &spec, const LinkInfo &link) {
         spdlog::debug("  - {}", l);
     for (const auto &l : added)
         spdlog::debug("  + {}", l);
+    // The RS flows need their meter first (a flow naming a missing meter
+    // is refused).  Only here: a meter deleted by hand takes its flows with
+    // it, so its absence shows as flows to replace.
+    if (spec.ra) ovs_.set_meter(spec.vnet, kRsMeterId, kRsMeterPktps, kRsMeterBurst);
     ovs_.replace_flows(spec.vnet, kCookieOwner, kCookieOwnerMask, text);
 }
 

@@ -11,8 +11,11 @@ nat64d's router (ra_dns64_test.sh), run inside a VM namespace.
   ra_tools.py latency IFACE COUNT [--timeout S]
       COUNT RSes from the link-local address, one at a time, each waiting
       for its unicast RA; prints "RS->RA latency over COUNT: min X ms,
-      median Y ms, max Z ms" and "answered N of COUNT"; exit 1 unless all
+      median Y ms, max Z ms, p99 W ms" and "answered N of COUNT"; exit 1 unless all
       were answered within S seconds (default 2).
+  ra_tools.py flood IFACE SECONDS
+      sends valid RSs from IFACE's link-local address back to back for
+      SECONDS (a misbehaving guest) and prints how many.
   ra_tools.py watch IFACE SECONDS [--decode]
       prints every RA IFACE receives within SECONDS, one line each
       ("ra from SRC to DST"); with --decode each followed by its "key
@@ -242,10 +245,31 @@ def cmd_latency(iface, count, timeout):
             pass
         port.sock.setblocking(True)
     if times:
-        print("RS->RA latency over %d: min %.3f ms, median %.3f ms, max %.3f ms"
-              % (len(times), min(times), statistics.median(times), max(times)))
+        p99 = sorted(times)[min(len(times) - 1, int(len(times) * 0.99))]
+        print("RS->RA latency over %d: min %.3f ms, median %.3f ms, max %.3f ms, p99 %.3f ms"
+              % (len(times), min(times), statistics.median(times), max(times), p99))
     print("answered %d of %d within %g s" % (len(times), count, timeout))
     return 0 if len(times) == count else 1
+
+
+def cmd_flood(iface, seconds):
+    """A misbehaving guest: valid RSs back to back for 'seconds'."""
+    port = Port(iface)
+    if port.link_local is None:
+        sys.exit("%s has no link-local address" % iface)
+    frame = rs_frame(port)
+    sent = dropped = 0
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        for _ in range(64):
+            try:
+                port.sock.send(frame)
+                sent += 1
+            except OSError:  # ENOBUFS: the interface's queue is full
+                dropped += 1
+    print("flood: %d RSs sent in %g s (%.0f/s), %d refused by the local queue"
+          % (sent, seconds, sent / seconds, dropped))
+    return 0
 
 
 def cmd_watch(iface, seconds, decode=False):
@@ -350,6 +374,8 @@ def main(argv):
         return cmd_solicit(args[1], unspecified, timeout)
     if args[:1] == ["latency"] and len(args) == 3:
         return cmd_latency(args[1], int(args[2]), timeout)
+    if args[:1] == ["flood"] and len(args) == 3:
+        return cmd_flood(args[1], float(args[2]))
     if args[:1] == ["watch"] and len(args) == 3:
         return cmd_watch(args[1], float(args[2]), decode)
     if args[:1] == ["advertise"] and len(args) == 3:

@@ -177,7 +177,7 @@ TEST(Nat64dFlows, RouterSolicitationsGoToNat64dWhenRaIsOn) {
     const std::string c = "cookie=0x4e36340000001234,";
     for (const char *src : {"fe80::/10", "::", "2001:db8:1::/64"}) {
         EXPECT_TRUE(has(lines, c + "table=0,priority=650,icmp6,ipv6_src=" + src +
-                                   ",icmp_type=133,icmp_code=0,actions=CONTROLLER:65535"))
+                                   ",icmp_type=133,icmp_code=0,actions=meter:64,CONTROLLER:65535"))
             << src;
     }
     EXPECT_EQ(std::count_if(
