@@ -9,6 +9,7 @@
 #include "nat64ctl/registration.hpp"
 #include "nat64ctl/settings_store.hpp"
 #include "nat64ctl/table.hpp"
+#include "nat64d/dns64_supervisor.hpp"
 #include "nat64d/flows.hpp"
 #include "nat64d/ovs.hpp"
 #include "nat64d/sdn_config.hpp"
@@ -76,19 +77,59 @@ std::string percent(uint64_t part, uint64_t whole) {
     return buf;
 }
 
+// The VNet's DNS64 resolver as the zone asks for it and as it runs.
+struct Dns64State {
+    std::string mode;                   // "local", "server" or "off"
+    std::optional<std::string> server;  // the resolver announced: dns64-server or a gateway
+    std::optional<pid_t> pid;           // the local resolver's, while it runs
+    std::string text;                   // for the table
+};
+
+Dns64State dns64_state(const nat64d::VNetSpec &spec, const std::string &dir) {
+    Dns64State d;
+    if (spec.dns64_server) {
+        d.mode = "server";
+        d.server = nat64::format_ipv6(*spec.dns64_server);
+        d.text = *d.server;
+        return d;
+    }
+    if (spec.dns64 == nat64d::Dns64Mode::off) {
+        d.mode = d.text = "off";
+        return d;
+    }
+    d.mode = "local";
+    nat64d::Dns64SupervisorOptions opt;
+    opt.dir = dir;
+    std::string why;
+    if (!nat64d::vnet_dns64_config(spec, {}, opt, &why)) {
+        d.text = "none: " + why;  // e.g. no subnet gateway to listen on
+        return d;
+    }
+    d.pid = nat64d::dns64_resolver_pid(dir, spec.vnet);
+    d.text = d.pid ? "pid " + std::to_string(*d.pid) : "NOT RUNNING";
+    return d;
+}
+
 }  // namespace
 
 ViewCommands::ViewCommands(CLI::App &app) {
     opt_.node = nat64d::this_node();
 
     status_ =
-        app.add_subcommand("status", "Per VNet of this node: instance, flows, sessions, pool4 use");
+        app.add_subcommand("status",
+                           "Per VNet of this node: instance, flows, sessions, pool4 use, router "
+                           "advertisements, DNS64 resolver");
     status_->add_flag("--numeric", numeric_,
                       "pool4 use as BIB-ENTRIES/CAPACITY, no percent (for scripts)");
     status_
         ->add_option("--pve-root", pve_root_,
                      "Where to look for Proxmox VE's files when checking the zone type's "
                      "registration")
+        ->type_name("DIR")
+        ->capture_default_str();
+    status_
+        ->add_option("--dns64-dir", dns64_dir_,
+                     "nat64d's --dns64-dir: where it keeps the DNS64 resolvers' files")
         ->type_name("DIR")
         ->capture_default_str();
     add_location_options(status_, opt_);
@@ -159,7 +200,7 @@ std::optional<int> ViewCommands::run() {
 
 int ViewCommands::run_status() {
     nat64d::Ovs ovs({"", opt_.ovs_rundir, opt_.ovs_ctl});
-    Row header{"VNET", "INSTANCE", "RUNNING", "FLOWS", "SESSIONS", "POOL4-USE"};
+    Row header{"VNET", "INSTANCE", "RUNNING", "FLOWS", "SESSIONS", "POOL4-USE", "RA", "DNS64"};
     std::vector<Row> rows;
     OJson json = OJson::array();
     for (const auto &spec : vnets_here(opt_, "")) {
@@ -181,17 +222,23 @@ int ViewCommands::run_status() {
             // Shown as not running (or no flows): that is the status.
         }
         const uint64_t capacity = pool4_capacity(spec.instance);
+        const Dns64State dns = dns64_state(spec, dns64_dir_);
         rows.push_back({spec.vnet, id, running ? "yes" : "no", std::to_string(flows),
                         std::to_string(sessions),
                         numeric_ ? std::to_string(bibs) + "/" + std::to_string(capacity)
-                                 : percent(bibs, capacity)});
+                                 : percent(bibs, capacity),
+                        spec.ra ? "on" : "off", dns.text});
         json.push_back({{"vnet", spec.vnet},
                         {"instance", spec.instance.instance},
                         {"running", running},
                         {"flows", flows},
                         {"sessions", sessions},
                         {"bib-entries", bibs},
-                        {"pool4-capacity", capacity}});
+                        {"pool4-capacity", capacity},
+                        {"ra", spec.ra},
+                        {"dns64", dns.mode},
+                        {"dns64-server", dns.server ? OJson(*dns.server) : OJson(nullptr)},
+                        {"dns64-pid", dns.pid ? OJson(*dns.pid) : OJson(nullptr)}});
     }
     const Format format = format_of(json_, csv_);
     emit(std::cout, format, header, rows, json);

@@ -28,7 +28,7 @@ class ViewCommands {
     OpsOptions opt_;
     CLI::App *status_ = nullptr, *stats_ = nullptr, *sessions_ = nullptr, *flows_ = nullptr,
              *trace_ = nullptr;
-    std::string vnet_, protocol_, address_, pve_root_ = "/";
+    std::string vnet_, protocol_, address_, pve_root_ = "/", dns64_dir_ = "/run/nat64d/dns64";
     std::vector<std::string> flow_;
     bool json_ = false, csv_ = false, numeric_ = false, explain_ = false;
 };

@@ -28,6 +28,7 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <limits>
 #include <sstream>
 #include <thread>
 
@@ -278,6 +279,16 @@ std::optional<Dns64Config> vnet_dns64_config(const VNetSpec &spec,
     return c;
 }
 
+std::optional<pid_t> dns64_resolver_pid(const fs::path &dir, const std::string &vnet) {
+    auto text = read_text(dir / vnet / kPidName);
+    if (!text) return std::nullopt;
+    const long pid = std::strtol(text->c_str(), nullptr, 10);
+    if (pid <= 1 || pid > std::numeric_limits<pid_t>::max()) return std::nullopt;
+    if (!cmdline_has(static_cast<pid_t>(pid), (dir / vnet / kConfName).string()))
+        return std::nullopt;
+    return static_cast<pid_t>(pid);
+}
+
 Dns64Supervisor::Dns64Supervisor(Dns64SupervisorOptions opt) : opt_(std::move(opt)) {}
 
 Dns64Supervisor::~Dns64Supervisor() {
@@ -424,14 +435,11 @@ void Dns64Supervisor::cleanup_previous_run(const std::set<std::string> &keep) {
         if (!d->is_directory(ec)) continue;
         const std::string vnet = d->path().filename().string();
         const std::string conf = conf_of(vnet).string();
-        if (auto text = read_text(d->path() / kPidName)) {
-            const long pid = std::strtol(text->c_str(), nullptr, 10);
-            if (pid > 1 && pid != getpid() && cmdline_has(static_cast<pid_t>(pid), conf)) {
-                spdlog::info("vnet {}: stopping the DNS64 resolver of an earlier nat64d (pid {})",
-                             vnet, pid);
-                if (!terminate_foreign(static_cast<pid_t>(pid), conf))
-                    spdlog::error("vnet {}: pid {} does not terminate", vnet, pid);
-            }
+        if (auto pid = dns64_resolver_pid(opt_.dir, vnet); pid && *pid != getpid()) {
+            spdlog::info("vnet {}: stopping the DNS64 resolver of an earlier nat64d (pid {})", vnet,
+                         *pid);
+            if (!terminate_foreign(*pid, conf))
+                spdlog::error("vnet {}: pid {} does not terminate", vnet, *pid);
         }
         if (keep.count(vnet) == 0) {
             std::error_code rm;

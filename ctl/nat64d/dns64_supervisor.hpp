@@ -60,6 +60,12 @@ std::optional<Dns64Config> vnet_dns64_config(const VNetSpec &spec,
                                              const std::vector<std::string> &forwarders,
                                              const Dns64SupervisorOptions &opt, std::string *why);
 
+// The pid of the resolver that runs for vnet under dir (its pidfile
+// <dir>/<vnet>/unbound.pid, checked against /proc/<pid>/cmdline so that a
+// recycled pid never counts), or nullopt.  For whoever did not start it: a
+// nat64d after a restart, nat64ctl status.
+std::optional<pid_t> dns64_resolver_pid(const std::filesystem::path &dir, const std::string &vnet);
+
 class Dns64Supervisor {
   public:
     explicit Dns64Supervisor(Dns64SupervisorOptions opt);

@@ -417,17 +417,19 @@ else
 fi
 
 section "nat64ctl status, stats, session list, flows, trace: what OVS shows"
-OUT=$(ctl status)
-expect_match "status: vnet1 running with flows" '^vnet1 +[0-9]+ +yes +2[0-9] +[0-9]+ +[0-9.]+%$' "$OUT"
+OUT=$(ctl status --dns64-dir "$DIR/dns64")
+expect_match "status: vnet1 running with flows, RAs, its DNS64 resolver" '^vnet1 +[0-9]+ +yes +[23][0-9] +[0-9]+ +[0-9.]+% +on +pid [0-9]+$' "$OUT"
 expect_match "status: vnet2 running" '^vnet2 +[0-9]+ +yes ' "$OUT"
-expect_match "status --numeric: pool4 use as entries/capacity" '^vnet2 +[0-9]+ +yes +[0-9]+ +[0-9]+ +[0-9]+/193536$' "$(ctl status --numeric)"
-OUT=$(ctl status --json)
+expect_match "status --numeric: pool4 use as entries/capacity" '^vnet2 +[0-9]+ +yes +[0-9]+ +[0-9]+ +[0-9]+/193536 +on +pid [0-9]+$' "$(ctl status --numeric --dns64-dir "$DIR/dns64")"
+OUT=$(ctl status --json --dns64-dir "$DIR/dns64")
 if "$PY" -c '
 import json, sys
 rows = json.loads(sys.argv[1])
 keys = {"vnet": str, "instance": int, "running": bool, "flows": int, "sessions": int,
-        "bib-entries": int, "pool4-capacity": int}
+        "bib-entries": int, "pool4-capacity": int, "ra": bool, "dns64": str,
+        "dns64-server": type(None), "dns64-pid": int}
 ok = rows and all(set(r) == set(keys) and all(isinstance(r[k], t) for k, t in keys.items()) for r in rows)
+ok = ok and all(r["ra"] and r["dns64"] == "local" for r in rows)
 sys.exit(0 if ok and {r["vnet"] for r in rows} == {"vnet1", "vnet2", "vnet3"} else 1)' "$OUT"; then
     ok "status --json follows its schema"
 else

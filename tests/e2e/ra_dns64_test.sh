@@ -255,6 +255,12 @@ expect_match "the server saw vnet1's pool4 address" '^198\.51\.100\.1#' "$(cat "
 expect_eq "the node listens on port 53 (UDP) of vnet1's gateway only" "[2001:db8:1::1]:53 " "$(listeners u)"
 expect_eq "the node listens on port 53 (TCP) of vnet1's gateway only" "[2001:db8:1::1]:53 " "$(listeners t)"
 if no_unbound vnet2 && no_unbound vnet3; then ok "no resolver for vnet2 (dns64 off) nor vnet3 (dns64-server)"; else bad "resolvers for vnet2/vnet3"; fi
+# What an operator sees: the RA and DNS64 columns of nat64ctl status.
+OUT=$(in_node "$BIN/nat64ctl" status --config-dir "$SDN" --node pve1 --ovs-rundir "$DIR" \
+    --ovs-ctl "$DIR/ovs-vswitchd.ctl" --dns64-dir "$DIR/dns64")
+expect_match "nat64ctl status: vnet1 advertises, its resolver runs as pid $PID1" "^vnet1 .* on +pid $PID1\$" "$OUT"
+expect_match "nat64ctl status: vnet2 neither" '^vnet2 .* off +off$' "$OUT"
+expect_match "nat64ctl status: vnet3 announces its dns64-server" "^vnet3 .* on +$DNS64_SERVER\$" "$OUT"
 
 # --- 4. RS -> RA ----------------------------------------------------------------------
 section "Every Router Solicitation gets its RA"
