@@ -1,7 +1,9 @@
 // nat64d: the per-node controller of ovs-nat64.  Reads Proxmox's applied SDN
 // state and our per-VNet settings, and makes this node's Open vSwitch
 // bridges, flows, translator instances and host routes match them; then
-// keeps them so (docs/reference.md, "nat64d").
+// keeps them so.  It is also the VNets' IPv6 router (router advertisements,
+// ra_service.hpp) and runs their DNS64 resolvers (dns64_supervisor.hpp)
+// (docs/reference.md, "nat64d").
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/inotify.h>
@@ -181,7 +183,7 @@ int main(int argc, char **argv) {
     CLI::App app{
         "nat64d: programs this node's Open vSwitch bridges, flows, NAT64 translator instances and\n"
         "host routes from the Proxmox SDN configuration (zones of type ipv6only), and keeps them "
-        "so."};
+        "so;\nsends the VNets' router advertisements and runs their DNS64 resolvers (unbound)."};
     nat64d::ReconcilerOptions opt;
     opt.config_dir = "/etc/pve/sdn";
     opt.node = nat64d::this_node();
