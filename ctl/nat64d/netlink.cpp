@@ -302,8 +302,19 @@ std::vector<std::pair<nat64::Ipv6Addr, uint8_t>> Netlink::ipv6_addresses(const s
     return list_ipv6(what, rtnl_link_get_ifindex(l.get()));
 }
 
+std::optional<nat64::Ipv6Addr> Netlink::usable_link_local(const std::string &dev) {
+    const std::string what = "listing IPv6 addresses of " + dev;
+    LinkPtr l = get_link(what, dev);
+    for (const auto &[a, len] :
+         list_ipv6(what, rtnl_link_get_ifindex(l.get()), IFA_F_TENTATIVE | IFA_F_DADFAILED)) {
+        if (a.b[0] == 0xfe && (a.b[1] & 0xc0) == 0x80) return a;  // fe80::/10
+    }
+    return std::nullopt;
+}
+
 std::vector<std::pair<nat64::Ipv6Addr, uint8_t>> Netlink::list_ipv6(const std::string &what,
-                                                                    int ifindex) {
+                                                                    int ifindex,
+                                                                    unsigned skip_flags) {
     ifaddrmsg h{};
     h.ifa_family = AF_INET6;
     h.ifa_index = static_cast<uint32_t>(ifindex);
@@ -314,6 +325,7 @@ std::vector<std::pair<nat64::Ipv6Addr, uint8_t>> Netlink::list_ipv6(const std::s
         if (rtnl_addr_get_family(a) != AF_INET6 || rtnl_addr_get_ifindex(a) != ifindex || !local ||
             nl_addr_get_len(local) != 16)
             continue;
+        if ((static_cast<unsigned>(rtnl_addr_get_flags(a)) & skip_flags) != 0) continue;
         nat64::Ipv6Addr ip;
         std::memcpy(ip.b.data(), nl_addr_get_binary_addr(local), 16);
         out.emplace_back(ip, static_cast<uint8_t>(rtnl_addr_get_prefixlen(a)));

@@ -82,6 +82,10 @@ class Netlink {
     // The IPv6 addresses of 'dev' with their prefix lengths, tentative and
     // link-local ones included.
     std::vector<std::pair<nat64::Ipv6Addr, uint8_t>> ipv6_addresses(const std::string &dev);
+    // The first link-local address of 'dev' the kernel really owns: not
+    // tentative (DAD still running) and not DAD-failed, so it answers
+    // Neighbor Solicitations for it.  nullopt while there is none.
+    std::optional<nat64::Ipv6Addr> usable_link_local(const std::string &dev);
     // Adds a/plen to dev unless dev already has a (with any prefix length:
     // the kernel allows an IPv6 address once per device).  True if it added it.
     bool ensure_ipv6_address(const std::string &dev, const nat64::Ipv6Addr &a, uint8_t plen);
@@ -132,8 +136,9 @@ class Netlink {
     // NETLINK_GET_STRICT_CHK); callers filter again.
     Objects dump(const std::string &what, int type, const void *hdr, size_t hdrlen);
     std::vector<std::pair<uint32_t, uint8_t>> list_ipv4();
-    std::vector<std::pair<nat64::Ipv6Addr, uint8_t>> list_ipv6(const std::string &what,
-                                                               int ifindex);
+    // Without the addresses that have any of skip_flags (IFA_F_*).
+    std::vector<std::pair<nat64::Ipv6Addr, uint8_t>> list_ipv6(const std::string &what, int ifindex,
+                                                               unsigned skip_flags = 0);
     int add_route4(const Route4 &r, int flags);
 
     nl_sock *sk_ = nullptr;

@@ -209,6 +209,31 @@ TEST_F(NetlinkTest, EnsureIpv6AddressAddsOnce) {
     EXPECT_TRUE(contains(msg2, "nosuchdev")) << msg2;
 }
 
+// The router's RA source (ra_service.cpp) must be a link-local address the
+// kernel owns: none while the device is down or DAD runs, a DAD-failed one
+// never, and then the kernel's own (EUI-64 from the MAC by default).
+TEST_F(NetlinkTest, UsableLinkLocalWaitsForDad) {
+    EXPECT_FALSE(nl_.usable_link_local(kDev));  // down: no link-local yet
+    ip({"link", "set", kPeer, "up"});
+    nl_.set_link_up(kDev);
+    // With carrier, DAD runs about a second (RetransTimer, RFC 4862 §5.4).
+    std::optional<nat64::Ipv6Addr> ll;
+    for (int i = 0; i < 50 && !(ll = nl_.usable_link_local(kDev)); i++)
+        usleep(100 * 1000);
+    ASSERT_TRUE(ll) << ip({"-6", "-o", "addr", "show", "dev", kDev});
+    EXPECT_EQ(*ll, v6("fe80::64:ff:fe00:1"));  // 02:64:00:00:00:01, modified EUI-64
+
+    // A tentative address is listed by ipv6_addresses() but not usable.
+    ip({"addr", "flush", "dev", kDev, "scope", "link"});
+    ip({"addr", "add", "fe80::99/64", "dev", kDev});
+    auto all = nl_.ipv6_addresses(kDev);
+    EXPECT_EQ(std::count(all.begin(), all.end(), std::make_pair(v6("fe80::99"), uint8_t{64})), 1);
+    const std::string shown = ip({"-6", "-o", "addr", "show", "dev", kDev});
+    ASSERT_TRUE(contains(shown, "fe80::99/64 scope link tentative")) << shown;  // DAD: ~1 s
+    EXPECT_FALSE(nl_.usable_link_local(kDev)) << shown;
+    EXPECT_THROW(nl_.usable_link_local("nosuchdev"), NetlinkError);
+}
+
 TEST_F(NetlinkTest, Ipv4AddressesListsEveryDevice) {
     ip({"addr", "add", "192.0.2.7/24", "dev", kDev});
     ip({"addr", "add", "198.18.0.9/32", "dev", kPeer});
