@@ -33,6 +33,7 @@
 #include "flow.h"
 #include "ovs-thread.h"
 #include "stream.h"
+#include "timeval.h"
 #include "unixctl.h"
 #include "util.h"
 
@@ -463,29 +464,92 @@ struct n64_svc {
     struct ofputil_packet_in pin;
 };
 
+/* The service connection waits at most this long for ovs-vswitchd: nat64d's
+ * loop must not hang on a wedged switch (its systemd watchdog would kill
+ * nat64d and, with it, the VNets' DNS64 resolvers). */
+#define N64_SVC_TIMEOUT_MS 1000
+
+/* Receives on 'vconn' until the reply with 'xid' (into '*replyp', or
+ * discarded if 'replyp' is NULL) or 'deadline' (time_msec()); other
+ * messages are dropped on the way. */
+static int
+recv_xid(struct vconn *vconn, ovs_be32 xid, long long int deadline,
+         struct ofpbuf **replyp)
+{
+    for (;;) {
+        struct ofpbuf *msg;
+        int error;
+
+        vconn_run(vconn);
+        error = vconn_recv(vconn, &msg);
+        if (!error) {
+            if (((struct ofp_header *) msg->data)->xid != xid) {
+                ofpbuf_delete(msg);
+                continue;
+            }
+            if (replyp) {
+                *replyp = msg;
+            } else {
+                ofpbuf_delete(msg);
+            }
+            return 0;
+        }
+        if (error != EAGAIN) {
+            return error;
+        }
+        if (time_msec() >= deadline) {
+            return ETIMEDOUT;
+        }
+        vconn_run_wait(vconn);
+        vconn_recv_wait(vconn);
+        poll_timer_wait_until(deadline);
+        poll_block();
+    }
+}
+
+/* Sends 'msg' (always consumed) and waits for the reply with its xid. */
+static int
+transact_bounded(struct vconn *vconn, struct ofpbuf *msg,
+                 long long int deadline, struct ofpbuf **replyp)
+{
+    ovs_be32 xid = ((struct ofp_header *) msg->data)->xid;
+    int error = vconn_send(vconn, msg);
+
+    if (error) {
+        ofpbuf_delete(msg);
+        return error;
+    }
+    return recv_xid(vconn, xid, deadline, replyp);
+}
+
 int
 n64_svc_open(const char *target, struct n64_svc **svcp, char **errp)
 {
     struct ofputil_switch_config config;
     struct ofpbuf *request, *reply;
+    long long int deadline;
     enum ofptype type;
     struct n64_svc *svc;
     struct vconn *vconn;
     int error;
 
     *svcp = NULL;
-    error = open_vconn(target, &vconn, errp);
+    error = vconn_open_block(target, N64_OF_VERSIONS, DSCP_DEFAULT,
+                             N64_SVC_TIMEOUT_MS, &vconn);
     if (error) {
-        return error;
+        return fail(errp, error, "%s: connecting: %s", target,
+                    ovs_strerror(error));
     }
+    deadline = time_msec() + N64_SVC_TIMEOUT_MS;
 
     /* A service connection gets no packet-ins until it asks with a non-zero
      * miss_send_len (OFPT_SET_CONFIG).  The same message also carries the
      * fragment handling, which is the whole switch's, so it is sent back as
-     * the switch reports it: only our connection's setting changes. */
+     * the switch reports it: only our connection's setting changes.  A
+     * barrier then proves the switch took it. */
     request = ofpraw_alloc(OFPRAW_OFPT_GET_CONFIG_REQUEST,
                            vconn_get_version(vconn), 0);
-    error = vconn_transact(vconn, request, &reply);
+    error = transact_bounded(vconn, request, deadline, &reply);
     if (error) {
         vconn_close(vconn);
         return fail(errp, error, "%s: asking for the switch configuration: "
@@ -502,9 +566,15 @@ n64_svc_open(const char *target, struct n64_svc **svcp, char **errp)
     ofpbuf_delete(reply);
     config.miss_send_len = UINT16_MAX;
     request = ofputil_encode_set_config(&config, vconn_get_version(vconn));
-    error = vconn_send_block(vconn, request);
+    error = vconn_send(vconn, request);
     if (error) {
         ofpbuf_delete(request);     /* Still ours when the send failed. */
+    } else {
+        error = transact_bounded(
+            vconn, ofputil_encode_barrier_request(vconn_get_version(vconn)),
+            deadline, NULL);
+    }
+    if (error) {
         vconn_close(vconn);
         return fail(errp, error, "%s: setting miss_send_len: %s", target,
                     ovs_strerror(error));
@@ -623,6 +693,27 @@ n64_svc_send(struct n64_svc *svc, const uint8_t *frame, size_t len,
         /* EAGAIN: a full send queue, which the caller counts as a drop. */
         ofpbuf_delete(msg);
         return fail(errp, error, "%s: packet-out: %s",
+                    vconn_get_name(svc->vconn), ovs_strerror(error));
+    }
+    return 0;
+}
+
+int
+n64_svc_send_sync(struct n64_svc *svc, const uint8_t *frame, size_t len,
+                  uint32_t out_port, char **errp)
+{
+    int error = n64_svc_send(svc, frame, len, out_port, errp);
+
+    if (error) {
+        return error;
+    }
+    /* The barrier's reply comes after the packet-out was executed. */
+    error = transact_bounded(
+        svc->vconn, ofputil_encode_barrier_request(
+                        vconn_get_version(svc->vconn)),
+        time_msec() + N64_SVC_TIMEOUT_MS, NULL);
+    if (error) {
+        return fail(errp, error, "%s: packet-out not confirmed: %s",
                     vconn_get_name(svc->vconn), ovs_strerror(error));
     }
     return 0;

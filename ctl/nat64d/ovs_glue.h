@@ -69,8 +69,9 @@ int n64_ovsdb_transact(const char *remote, const char *params_json,
  * Solicitations sent to the controller by our flows) and sends
  * packet-outs (Router Advertisements).
  *
- * n64_svc_open() connects (blocking, bounded) and asks for packet-ins
- * (OFPT_SET_CONFIG miss_send_len, keeping the switch's fragment handling).
+ * n64_svc_open() connects (blocking, at most about 2 s in all) and asks for
+ * packet-ins (OFPT_SET_CONFIG miss_send_len, keeping the switch's fragment
+ * handling).
  * n64_svc_recv() never blocks: 0 with the next packet-in's frame (valid
  * until the next call or close), its OpenFlow in_port and the cookie of
  * the flow that sent it; EAGAIN when there is none; any other value means
@@ -88,6 +89,10 @@ int n64_svc_recv(struct n64_svc *, const uint8_t **frame, size_t *len,
                  uint32_t *in_port, uint64_t *cookie, char **errp);
 int n64_svc_send(struct n64_svc *, const uint8_t *frame, size_t len,
                  uint32_t out_port, char **errp);
+/* Like n64_svc_send(), then waits (bounded) until the switch has executed
+ * it (a barrier): for a last frame before the connection closes. */
+int n64_svc_send_sync(struct n64_svc *, const uint8_t *frame, size_t len,
+                      uint32_t out_port, char **errp);
 void n64_svc_wait(struct n64_svc *);
 
 /* OVS's poll loop (openvswitch/poll-loop.h), which the service connections

@@ -64,14 +64,15 @@ bool is_group_mac(const Mac &m) {
     return (m[0] & 0x01) != 0;
 }
 
-size_t rdnss_len(const RaConfig &cfg) {
-    return cfg.rdnss.servers.empty() ? 0 : kRdnssFixedLen + 16 * cfg.rdnss.servers.size();
+size_t rdnss_len(const std::vector<Ipv6Addr> &servers) {
+    return servers.empty() ? 0 : kRdnssFixedLen + 16 * servers.size();
 }
 
 // The ICMPv6 length of cfg's RA.
 size_t ra_icmp_len(const RaConfig &cfg) {
     return kRaLen + kSllaLen + (cfg.mtu ? kMtuLen : 0) + kPioLen * cfg.prefixes.size() +
-           rdnss_len(cfg) + (cfg.pref64 ? kPref64Len : 0);
+           rdnss_len(cfg.rdnss.servers) + rdnss_len(cfg.rdnss_withdrawn) +
+           kPref64Len * ((cfg.pref64 ? 1 : 0) + cfg.pref64_withdrawn.size());
 }
 
 // Big-endian writer into a buffer sized in advance.
@@ -186,21 +187,31 @@ std::optional<std::string> ra_config_error(const RaConfig &cfg) {
         return fmt::format("mtu: less than the IPv6 minimum {} (RFC 8200 §5) (got {})", kIpv6MinMtu,
                            *cfg.mtu);
     }
-    if (cfg.rdnss.servers.size() > kMaxRdnssServers) {
-        return fmt::format("rdnss.servers: more than {} servers do not fit one option (got {})",
-                           kMaxRdnssServers, cfg.rdnss.servers.size());
-    }
-    for (size_t i = 0; i < cfg.rdnss.servers.size(); ++i) {
-        const Ipv6Addr &s = cfg.rdnss.servers[i];
-        if (is_unspecified(s) || is_multicast(s)) {
-            return fmt::format("rdnss.servers[{}]: not a unicast address (got {})", i,
-                               nat64::format_ipv6(s));
+    for (const auto &[name, servers] : {std::pair{"rdnss.servers", &cfg.rdnss.servers},
+                                        std::pair{"rdnss_withdrawn", &cfg.rdnss_withdrawn}}) {
+        if (servers->size() > kMaxRdnssServers) {
+            return fmt::format("{}: more than {} servers do not fit one option (got {})", name,
+                               kMaxRdnssServers, servers->size());
+        }
+        for (size_t i = 0; i < servers->size(); ++i) {
+            const Ipv6Addr &s = (*servers)[i];
+            if (is_unspecified(s) || is_multicast(s)) {
+                return fmt::format("{}[{}]: not a unicast address (got {})", name, i,
+                                   nat64::format_ipv6(s));
+            }
         }
     }
     // RFC 8781 §4: only the RFC 6052 prefix lengths have a PLC.
     if (cfg.pref64 && !pref64_plc(cfg.pref64->prefix.len)) {
         return fmt::format("pref64.prefix: length must be 32, 40, 48, 56, 64 or 96 (got {})",
                            nat64::format_prefix(cfg.pref64->prefix));
+    }
+    for (size_t i = 0; i < cfg.pref64_withdrawn.size(); ++i) {
+        if (!pref64_plc(cfg.pref64_withdrawn[i].len)) {
+            return fmt::format(
+                "pref64_withdrawn[{}]: length must be 32, 40, 48, 56, 64 or 96 (got {})", i,
+                nat64::format_prefix(cfg.pref64_withdrawn[i]));
+        }
     }
     // RFC 4861 §6.2.3 would split an RA larger than the link MTU into
     // several; we refuse instead (a VNet has a handful of prefixes).
@@ -275,28 +286,35 @@ RaFrame build_ra(const RaConfig &cfg, const Mac &dst_mac, const Ipv6Addr &dst_ip
         w.bytes(masked(p.prefix.addr, p.prefix.len).b);
     }
 
-    // Recursive DNS Server (RFC 8106 §5.1).
-    if (!cfg.rdnss.servers.empty()) {
+    // Recursive DNS Server (RFC 8106 §5.1): the servers, then those
+    // withdrawn (lifetime 0).
+    auto rdnss = [&](const std::vector<Ipv6Addr> &servers, uint32_t lifetime) {
+        if (servers.empty()) return;
         w.u8(kOptRdnss);
-        w.u8(static_cast<uint8_t>(rdnss_len(cfg) / kOptUnit));  // 1 + 2 x servers
-        w.u16(0);                                               // reserved
-        w.u32(cfg.rdnss.lifetime);
-        for (const Ipv6Addr &s : cfg.rdnss.servers)
+        w.u8(static_cast<uint8_t>(rdnss_len(servers) / kOptUnit));  // 1 + 2 x servers
+        w.u16(0);                                                   // reserved
+        w.u32(lifetime);
+        for (const Ipv6Addr &s : servers)
             w.bytes(s.b);
-    }
+    };
+    rdnss(cfg.rdnss.servers, cfg.rdnss.lifetime);
+    rdnss(cfg.rdnss_withdrawn, 0);
 
     // PREF64 (RFC 8781 §4): scaled lifetime in the upper 13 bits of the
-    // second 16-bit word, PLC in the lower 3, then the prefix's first 96 bits.
-    if (cfg.pref64) {
-        const RaPref64 &p = *cfg.pref64;
+    // second 16-bit word, PLC in the lower 3, then the prefix's first 96
+    // bits; the prefix, then each withdrawn one (lifetime 0).
+    auto pref64 = [&](const nat64::Ipv6Prefix &prefix, uint32_t lifetime) {
         w.u8(kOptPref64);
         w.u8(kPref64Len / kOptUnit);
-        w.u16(static_cast<uint16_t>(pref64_scaled_lifetime(p.lifetime) << 3 |
-                                    *pref64_plc(p.prefix.len)));
-        const Ipv6Addr a = masked(p.prefix.addr, p.prefix.len);
+        w.u16(
+            static_cast<uint16_t>(pref64_scaled_lifetime(lifetime) << 3 | *pref64_plc(prefix.len)));
+        const Ipv6Addr a = masked(prefix.addr, prefix.len);
         for (size_t i = 0; i < 12; ++i)
             w.u8(a.b[i]);
-    }
+    };
+    if (cfg.pref64) pref64(cfg.pref64->prefix, cfg.pref64->lifetime);
+    for (const auto &p : cfg.pref64_withdrawn)
+        pref64(p, 0);
 
     // RFC 4443 §2.3: the checksum over the pseudo-header and the message.
     uint32_t sum = pseudo_header_sum(cfg.router_ip, dst_ip, static_cast<uint32_t>(icmp_len));

@@ -98,6 +98,14 @@ struct RaConfig {
     std::optional<uint32_t> mtu;  // RFC 4861 §4.6.4; >= 1280 (RFC 8200 §5)
     RaRdnss rdnss;
     std::optional<RaPref64> pref64;
+    // What the router no longer offers, sent with lifetime 0 so that hosts
+    // drop it at once instead of when its lifetime runs out: resolvers in a
+    // second RDNSS option (RFC 8106 §5.1: lifetime 0 means no longer
+    // used), NAT64 prefixes in more PREF64 options (RFC 8781 §4: lifetime
+    // 0 means no longer valid, §5 allows several).  (A withdrawn on-link
+    // prefix is a RaPrefix with preferred lifetime 0: RFC 4862 §5.5.3 e.)
+    std::vector<nat64::Ipv6Addr> rdnss_withdrawn;
+    std::vector<nat64::Ipv6Prefix> pref64_withdrawn;
     bool operator==(const RaConfig &) const = default;
 };
 
@@ -116,7 +124,8 @@ struct RaFrame {
 // at dst_mac: Ethernet II, IPv6 (hop limit 255, RFC 4861 §4.2), ICMPv6
 // type 134 with its checksum, then the options in this order: Source
 // Link-Layer Address, MTU, Prefix Information (cfg.prefixes' order), RDNSS,
-// PREF64.  dst_ip is kAllNodes (at kAllNodesMac) or the unicast address of
+// RDNSS of rdnss_withdrawn (lifetime 0), PREF64, PREF64 of each of
+// pref64_withdrawn (lifetime 0).  dst_ip is kAllNodes (at kAllNodesMac) or the unicast address of
 // a soliciting host (RFC 4861 §6.2.6).  Refused (error set): a config that
 // ra_config_error() refuses, an unspecified dst_ip, a multicast dst_ip with
 // a dst_mac that is not its RFC 2464 mapping, and an RA larger than the link

@@ -33,6 +33,20 @@ std::string describe(const RaConfig &c) {
                        c.pref64 ? nat64::format_prefix(c.pref64->prefix) : "-");
 }
 
+std::string describe(const RaWithdrawn &w) {
+    std::string out;
+    auto add = [&](const std::string &what, const std::string &x) {
+        out += (out.empty() ? "" : ", ") + what + " " + x;
+    };
+    for (const auto &p : w.prefixes)
+        add("prefix", nat64::format_prefix(p));
+    for (const auto &a : w.rdnss)
+        add("RDNSS", nat64::format_ipv6(a));
+    for (const auto &p : w.pref64)
+        add("PREF64", nat64::format_prefix(p));
+    return out;
+}
+
 }  // namespace
 
 struct RaService::Link {
@@ -40,7 +54,15 @@ struct RaService::Link {
     VNetSpec spec;
     n64_svc *svc = nullptr;
     std::optional<RaConfig> cfg;  // nullopt until the bridge's device is there
-    std::vector<uint8_t> multicast;
+    // What the last changes took away, sent with lifetime 0 in the initial
+    // RAs that follow a change (router.hpp, RaWithdrawn).
+    RaWithdrawn withdrawn;
+    unsigned withdraw_left = 0;      // multicast RAs that still carry it
+    std::vector<uint8_t> multicast;  // the next multicast RA, built from advertised()
+
+    RaConfig advertised() const {
+        return withdraw_left > 0 ? with_withdrawn(*cfg, withdrawn) : *cfg;
+    }
     RaSchedule schedule;
     Clock::time_point retry{};  // no connection attempt before this
     // Token buckets of unicast answers (kMaxAnswersPerSecond), per port:
@@ -95,36 +117,62 @@ void RaService::close(Link &l, const std::string &why) {
 
 // The RA contents follow the spec and the bridge's own addresses: its MAC
 // and its link-local address (RFC 4861 §4.2: the RA's source; guests use
-// it as their default router, and the host's kernel answers ND for it).
+// it as their default router, and the host's kernel answers ND for it, so
+// it must be one the kernel owns: not tentative, not DAD-failed).
 void RaService::refresh(Link &l, const VNetSpec &spec, Clock::time_point now) {
     l.spec = spec;
     auto link = nl_.link(spec.vnet);
-    if (!link) {
-        l.cfg.reset();
-        return;
-    }
     std::optional<nat64::Ipv6Addr> ll;
-    for (const auto &[a, len] : nl_.ipv6_addresses(spec.vnet)) {
-        if (is_link_local(a)) {
-            ll = a;
-            break;
+    if (link) ll = nl_.usable_link_local(spec.vnet);
+    if (!link || !ll) {
+        const std::string why = !link ? "no device " + spec.vnet
+                                      : "no usable link-local address on " + spec.vnet +
+                                            " yet (IPv6 disabled, or DAD running)";
+        if (why != l.problem) {
+            spdlog::warn("vnet {}: router advertisements wait: {}", l.vnet, why);
+            l.problem = why;
         }
+        return;  // what was advertised stays so until there is one
     }
-    RaConfig cfg = vnet_ra_config(spec, link->mac, ll ? *ll : link_local_from_mac(link->mac));
+    RaConfig cfg = vnet_ra_config(spec, link->mac, *ll);
     if (l.cfg && *l.cfg == cfg) return;
-    RaFrame frame = build_ra(cfg, kAllNodesMac, kAllNodes);
-    if (!frame.ok()) {
-        if (frame.error != l.problem) {
-            spdlog::error("vnet {}: no router advertisements: {}", l.vnet, frame.error);
-            l.problem = frame.error;
+    if (auto err = ra_config_error(cfg)) {
+        if (*err != l.problem) {
+            spdlog::error("vnet {}: no router advertisements: {}", l.vnet, *err);
+            l.problem = *err;
         }
-        l.cfg.reset();
         return;
+    }
+    if (l.cfg && (l.cfg->router_ip != cfg.router_ip || l.cfg->router_mac != cfg.router_mac)) {
+        // RFC 4861 §6.2.8: a router whose link-local address changes says
+        // goodbye from the old one, or guests keep a default router
+        // nobody answers for.  Everything else starts afresh.
+        spdlog::info("vnet {}: the router's address changes from {} to {}", l.vnet,
+                     nat64::format_ipv6(l.cfg->router_ip), nat64::format_ipv6(cfg.router_ip));
+        withdraw(l);
+        l.withdrawn = {};
+        l.withdraw_left = 0;
+    } else if (l.cfg) {
+        l.withdrawn = ra_withdrawn(*l.cfg, cfg, l.withdraw_left > 0 ? l.withdrawn : RaWithdrawn{});
+        l.withdraw_left = l.withdrawn.empty() ? 0 : RaSchedule::kMaxInitialAdvertisements;
     }
     spdlog::info("vnet {}: advertising {}", l.vnet, describe(cfg));
+    if (l.withdraw_left > 0) spdlog::info("vnet {}: withdrawing {}", l.vnet, describe(l.withdrawn));
     l.cfg = cfg;
-    l.multicast = std::move(frame.bytes);
+    rebuild(l);
     l.schedule.start(now);  // §6.2.4: changed information goes out at once
+}
+
+// The multicast RA, from what is advertised now.  Withdrawals that would
+// make it too large for the link are left out rather than the RA.
+void RaService::rebuild(Link &l) {
+    RaFrame f = build_ra(l.advertised(), kAllNodesMac, kAllNodes);
+    if (!f.ok() && l.withdraw_left > 0) {
+        spdlog::warn("vnet {}: withdrawals left out: {}", l.vnet, f.error);
+        l.withdraw_left = 0;
+        f = build_ra(l.advertised(), kAllNodesMac, kAllNodes);
+    }
+    l.multicast = std::move(f.bytes);
 }
 
 RaService::LinkMap::iterator RaService::stop(LinkMap::iterator it, const char *why) {
@@ -183,16 +231,24 @@ bool RaService::send(Link &l, const std::vector<uint8_t> &frame, uint32_t port) 
 }
 
 // §6.2.5: an interface that stops advertising sends a final RA with
-// router lifetime 0, and the RDNSS (RFC 8106 §5.1) and PREF64 (RFC 8781
-// §4) lifetimes 0 withdraw those too.  Best effort: the bridge may be gone.
+// router lifetime 0; the RDNSS (RFC 8106 §5.1) and PREF64 (RFC 8781 §4)
+// lifetimes 0 withdraw those too, preferred lifetime 0 the addresses
+// (final_ra).  Sent synchronously, so it is out before the connection
+// closes or the bridge goes; best effort: the bridge may be gone already.
 void RaService::withdraw(Link &l) {
     if (l.svc == nullptr || !l.cfg) return;
-    RaConfig last = *l.cfg;
-    last.router_lifetime = 0;
-    last.rdnss.lifetime = 0;
-    if (last.pref64) last.pref64->lifetime = 0;
-    RaFrame f = build_ra(last, kAllNodesMac, kAllNodes);
-    if (f.ok()) send(l, f.bytes, N64_PORT_ALL);
+    RaFrame f = build_ra(final_ra(l.advertised()), kAllNodesMac, kAllNodes);
+    if (!f.ok()) f = build_ra(final_ra(*l.cfg), kAllNodesMac, kAllNodes);
+    if (!f.ok()) return;
+    char *err = nullptr;
+    if (n64_svc_send_sync(l.svc, f.bytes.data(), f.bytes.size(), N64_PORT_ALL, &err) != 0) {
+        l.counters.send_errors++;
+        spdlog::warn("vnet {}: final router advertisement not sent: {}", l.vnet,
+                     err != nullptr ? err : "send failed");
+    } else {
+        l.counters.ra_unsolicited++;
+    }
+    n64_free(err);
 }
 
 void RaService::receive(Link &l, Clock::time_point now) {
@@ -237,7 +293,7 @@ void RaService::receive(Link &l, Clock::time_point now) {
             l.schedule.solicited(now);
             continue;
         }
-        RaFrame ra = build_ra(*l.cfg, dst.mac, dst.ip);
+        RaFrame ra = build_ra(l.advertised(), dst.mac, dst.ip);
         if (ra.ok() && send(l, ra.bytes, in_port)) {
             l.counters.ra_solicited++;
             spdlog::debug("vnet {}: RS from {} on port {}: answered", l.vnet,
@@ -261,9 +317,13 @@ void RaService::run() {
             if (l.svc == nullptr) continue;
         }
         receive(l, now);
-        if (l.svc != nullptr && l.cfg && now >= l.schedule.next()) {
+        if (l.svc != nullptr && l.cfg && !l.multicast.empty() && now >= l.schedule.next()) {
             if (send(l, l.multicast, N64_PORT_ALL)) l.counters.ra_unsolicited++;
             l.schedule.sent(now);
+            if (l.withdraw_left > 0 && --l.withdraw_left == 0) {
+                l.withdrawn = {};
+                rebuild(l);
+            }
         }
     }
 }

@@ -74,6 +74,7 @@ class RaService {
     void receive(Link &l, Clock::time_point now);
     bool send(Link &l, const std::vector<uint8_t> &frame, uint32_t port);
     void withdraw(Link &l);
+    void rebuild(Link &l);
     using LinkMap = std::map<std::string, std::unique_ptr<Link>>;
     LinkMap::iterator stop(LinkMap::iterator it, const char *why);
 

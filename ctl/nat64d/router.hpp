@@ -17,8 +17,8 @@
 namespace nat64d {
 
 // The resolvers a VNet's RAs announce in RDNSS (RFC 8106): the zone's
-// dns64-server; else, with dns64 local, the subnets' gateways (where the
-// local resolver listens); else none.
+// dns64-server; else, when nat64d runs a local resolver for the VNet
+// (vnet_dns64_config()), the gateway addresses it listens on; else none.
 std::vector<nat64::Ipv6Addr> rdnss_servers(const VNetSpec &spec);
 
 // The RA contents of spec's VNet: the router's MAC and link-local address
@@ -27,6 +27,38 @@ std::vector<nat64::Ipv6Addr> rdnss_servers(const VNetSpec &spec);
 // Lifetimes are ra.hpp's defaults, based on MaxRtrAdvInterval.
 RaConfig vnet_ra_config(const VNetSpec &spec, const Mac &router_mac,
                         const nat64::Ipv6Addr &router_ip);
+
+// What a router no longer offers after its RA changed, to be sent with
+// lifetime 0 in the next RAs (RaConfig::rdnss_withdrawn/pref64_withdrawn,
+// and prefixes with preferred lifetime 0) so that guests drop it at once
+// rather than when its lifetime runs out (30 minutes for a resolver or
+// NAT64 prefix, 7 days for an address).
+struct RaWithdrawn {
+    std::vector<nat64::Ipv6Prefix> prefixes;
+    std::vector<nat64::Ipv6Addr> rdnss;
+    std::vector<nat64::Ipv6Prefix> pref64;
+    bool empty() const { return prefixes.empty() && rdnss.empty() && pref64.empty(); }
+    bool operator==(const RaWithdrawn &) const = default;
+};
+
+// RFC 4862 §5.5.3 e: a host lowers an address's valid lifetime to no less
+// than two hours from an unauthenticated RA; preferred lifetime 0
+// deprecates it at once (new connections use other addresses).
+inline constexpr uint32_t kWithdrawnValidLifetime = 7200;
+
+// What goes from 'before' to 'after' (a withdrawal still pending,
+// 'pending', carries on unless 'after' offers it again).
+RaWithdrawn ra_withdrawn(const RaConfig &before, const RaConfig &after, const RaWithdrawn &pending);
+
+// cfg plus w: each withdrawn prefix as a Prefix Information option with
+// preferred lifetime 0 and valid lifetime kWithdrawnValidLifetime, the
+// resolvers and NAT64 prefixes in options of lifetime 0.
+RaConfig with_withdrawn(const RaConfig &cfg, const RaWithdrawn &w);
+
+// The final RA of a router that stops advertising (RFC 4861 §6.2.5): cfg
+// with router lifetime 0, every prefix withdrawn as above, resolvers and
+// NAT64 prefixes with lifetime 0.
+RaConfig final_ra(const RaConfig &cfg);
 
 // When to send unsolicited (multicast) RAs on one link.  RFC 4861:
 // - §6.2.4: when the link becomes advertising (and when what is advertised

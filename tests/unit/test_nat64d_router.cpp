@@ -125,4 +125,106 @@ TEST(Nat64dRouter, SolicitedMulticastIsRateLimited) {
     EXPECT_EQ(s.next(), last + seconds(100));
 }
 
+// ---- Withdrawing what changed (RFC 8106 §5.1, RFC 8781 §4, RFC 4862 §5.5.3 e)
+
+nat64d::RaConfig before_change() {
+    auto c = nat64d::vnet_ra_config(spec(), kMac, a6("fe80::65:ff:fe00:1234"));
+    c.rdnss.servers = {a6("2001:db8:1::1"), a6("2001:db8:2::1")};
+    return c;
+}
+
+TEST(Nat64dRouter, WithdrawnIsWhatWentAway) {
+    auto before = before_change();
+    auto after = before;
+    after.prefixes.erase(after.prefixes.begin() + 1);  // 2001:db8:2::/56 goes
+    after.rdnss.servers = {a6("2001:db8:2::1")};       // 2001:db8:1::1 goes
+    after.pref64 = nat64d::RaPref64{p6("2001:db8:65::/96")};
+    auto w = nat64d::ra_withdrawn(before, after, {});
+    EXPECT_EQ(w.prefixes, std::vector<nat64::Ipv6Prefix>{p6("2001:db8:2::/56")});
+    EXPECT_EQ(w.rdnss, std::vector<nat64::Ipv6Addr>{a6("2001:db8:1::1")});
+    EXPECT_EQ(w.pref64, std::vector<nat64::Ipv6Prefix>{p6("2001:db8:64::/96")});
+    EXPECT_TRUE(nat64d::ra_withdrawn(before, before, {}).empty());
+}
+
+TEST(Nat64dRouter, PendingWithdrawalCarriesOnUnlessOfferedAgain) {
+    auto before = before_change();
+    auto after = before;
+    nat64d::RaWithdrawn pending;
+    pending.prefixes = {p6("2001:db8:9::/64"), p6("2001:db8:1::/64")};  // the second is back
+    pending.rdnss = {a6("2001:db8:9::1")};
+    auto w = nat64d::ra_withdrawn(before, after, pending);
+    EXPECT_EQ(w.prefixes, std::vector<nat64::Ipv6Prefix>{p6("2001:db8:9::/64")});
+    EXPECT_EQ(w.rdnss, std::vector<nat64::Ipv6Addr>{a6("2001:db8:9::1")});
+    EXPECT_TRUE(w.pref64.empty());
+}
+
+// The options of an RA frame, as (type, bytes of the option) in order.
+std::vector<std::pair<uint8_t, std::vector<uint8_t>>> options_of(const std::vector<uint8_t> &f) {
+    std::vector<std::pair<uint8_t, std::vector<uint8_t>>> out;
+    for (size_t i = 14 + 40 + 16; i + 2 <= f.size() && f[i + 1] != 0; i += f[i + 1] * 8u) {
+        out.emplace_back(f[i],
+                         std::vector<uint8_t>(f.begin() + static_cast<long>(i),
+                                              f.begin() + static_cast<long>(i) + f[i + 1] * 8));
+    }
+    return out;
+}
+
+uint32_t be32(const std::vector<uint8_t> &b, size_t at) {
+    return uint32_t{b[at]} << 24 | uint32_t{b[at + 1]} << 16 | uint32_t{b[at + 2]} << 8 | b[at + 3];
+}
+
+TEST(Nat64dRouter, WithdrawnGoOutWithLifetimeZero) {
+    auto cfg = before_change();
+    cfg.prefixes.resize(1);
+    cfg.rdnss.servers = {a6("2001:db8:2::1")};
+    nat64d::RaWithdrawn w;
+    w.prefixes = {p6("2001:db8:2::/56")};
+    w.rdnss = {a6("2001:db8:1::1")};
+    w.pref64 = {p6("2001:db8:63::/96")};
+    auto f =
+        nat64d::build_ra(nat64d::with_withdrawn(cfg, w), nat64d::kAllNodesMac, nat64d::kAllNodes);
+    ASSERT_TRUE(f.ok()) << f.error;
+    auto opts = options_of(f.bytes);
+    // SLLA, MTU, PIO (current), PIO (withdrawn), RDNSS, RDNSS (withdrawn),
+    // PREF64, PREF64 (withdrawn).
+    std::vector<uint8_t> types;
+    for (const auto &o : opts)
+        types.push_back(o.first);
+    EXPECT_EQ(types, (std::vector<uint8_t>{1, 5, 3, 3, 25, 25, 38, 38}));
+    const auto &pio = opts[3].second;
+    EXPECT_EQ(pio[2], 56);
+    EXPECT_EQ(be32(pio, 4), nat64d::kWithdrawnValidLifetime);  // valid
+    EXPECT_EQ(be32(pio, 8), 0u);                               // preferred
+    EXPECT_EQ(be32(opts[4].second, 4), 1800u);
+    EXPECT_EQ(be32(opts[5].second, 4), 0u);
+    EXPECT_EQ(std::vector<uint8_t>(opts[5].second.begin() + 8, opts[5].second.end()),
+              std::vector<uint8_t>(w.rdnss[0].b.begin(), w.rdnss[0].b.end()));
+    EXPECT_EQ((opts[6].second[2] << 8 | opts[6].second[3]) >> 3, 225);  // 1800 s / 8
+    EXPECT_EQ((opts[7].second[2] << 8 | opts[7].second[3]) >> 3, 0);
+    EXPECT_EQ(opts[7].second[9], 0x63);  // 2001:db8:63::
+}
+
+TEST(Nat64dRouter, FinalRaWithdrawsEverything) {
+    auto c = nat64d::final_ra(before_change());
+    EXPECT_EQ(c.router_lifetime, 0);
+    for (const auto &p : c.prefixes) {
+        EXPECT_EQ(p.preferred_lifetime, 0u);
+        EXPECT_EQ(p.valid_lifetime, nat64d::kWithdrawnValidLifetime);
+    }
+    EXPECT_EQ(c.rdnss.lifetime, 0u);
+    ASSERT_TRUE(c.pref64);
+    EXPECT_EQ(c.pref64->lifetime, 0u);
+    EXPECT_TRUE(nat64d::build_ra(c, nat64d::kAllNodesMac, nat64d::kAllNodes).ok());
+}
+
+TEST(Nat64dRouter, RdnssOnlyWhereALocalResolverCanRun) {
+    auto v = spec();
+    v.instance.pool6.reset();  // nothing to synthesise into: no resolver
+    EXPECT_TRUE(nat64d::rdnss_servers(v).empty());
+    v = spec();
+    v.subnets.resize(1);
+    v.subnets[0].gateway.reset();  // nothing to listen on
+    EXPECT_TRUE(nat64d::rdnss_servers(v).empty());
+}
+
 }  // namespace
