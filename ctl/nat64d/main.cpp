@@ -78,8 +78,13 @@ int watchdog_half_ms() {
 // retries a poll(2) that a signal interrupted, so the flag alone would only
 // be seen at the next timeout.
 int g_wake_fd = -1;
-void on_signal(int) {
-    g_stop = 1;
+volatile std::sig_atomic_t g_reload = 0;
+void on_signal(int sig) {
+    if (sig == SIGHUP) {
+        g_reload = 1;  // a daemon's usual "reload": a pass now
+    } else {
+        g_stop = 1;
+    }
     if (g_wake_fd >= 0) (void)!write(g_wake_fd, "", 1);
 }
 
@@ -114,6 +119,9 @@ static int run(const nat64d::ReconcilerOptions &opt, const nat64d::OvsEndpoints 
     g_wake_fd = pipefd[1];
     std::signal(SIGTERM, on_signal);
     std::signal(SIGINT, on_signal);
+    // Without a handler of ours, libopenvswitch's would make SIGHUP end
+    // nat64d without stopping its resolvers.
+    std::signal(SIGHUP, on_signal);
     int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
     if (fd < 0 || inotify_add_watch(
                       fd, opt.config_dir.c_str(),
@@ -164,6 +172,11 @@ static int run(const nat64d::ReconcilerOptions &opt, const nat64d::OvsEndpoints 
             next_pass = Clock::now();
         }
         drain(pipefd[0]);
+        if (g_reload) {
+            g_reload = 0;
+            spdlog::info("SIGHUP: reconciling now");
+            next_pass = Clock::now();
+        }
     }
     notify("STOPPING=1");
     if (fd >= 0) close(fd);
