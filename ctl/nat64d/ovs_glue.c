@@ -639,8 +639,17 @@ n64_svc_recv(struct n64_svc *svc, const uint8_t **frame, size_t *len,
             }
             continue;
         }
+        if (type == OFPTYPE_ERROR) {
+            /* A packet-out the switch refused: the caller counts it. */
+            enum ofperr ofperr = ofperr_decode_msg(msg->data, NULL);
+
+            ofpbuf_delete(msg);
+            return fail(errp, ENOMSG, "%s: the switch refused a message: %s",
+                        vconn_get_name(svc->vconn),
+                        ofperr ? ofperr_to_string(ofperr) : "undecodable");
+        }
         if (type != OFPTYPE_PACKET_IN) {
-            ofpbuf_delete(msg);     /* Port status, errors, ...: not ours. */
+            ofpbuf_delete(msg);     /* Port status, flow removed, ...: not ours. */
             continue;
         }
         if (ofputil_decode_packet_in(msg->data, true, NULL, NULL, &svc->pin,

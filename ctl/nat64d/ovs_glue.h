@@ -74,8 +74,10 @@ int n64_ovsdb_transact(const char *remote, const char *params_json,
  * handling).
  * n64_svc_recv() never blocks: 0 with the next packet-in's frame (valid
  * until the next call or close), its OpenFlow in_port and the cookie of
- * the flow that sent it; EAGAIN when there is none; any other value means
- * the connection is gone (close it and open again).  It answers echo
+ * the flow that sent it; EAGAIN when there is none; ENOMSG with the switch's
+ * error in '*errp' when it refused an earlier message (a packet-out; the
+ * connection is fine); any other value means the connection is gone (close
+ * it and open again).  It answers echo
  * requests and skips other messages on the way.  n64_svc_send() sends
  * 'frame' as coming from the bridge's LOCAL port out of 'out_port' (an
  * OpenFlow port number, or N64_PORT_ALL: every port but LOCAL), without

@@ -260,6 +260,12 @@ void RaService::receive(Link &l, Clock::time_point now) {
         char *err = nullptr;
         int rc = n64_svc_recv(l.svc, &frame, &len, &in_port, &cookie, &err);
         if (rc == EAGAIN) return;
+        if (rc == ENOMSG) {  // an RA the switch refused
+            l.counters.send_errors++;
+            spdlog::debug("vnet {}: {}", l.vnet, err != nullptr ? err : "refused");
+            n64_free(err);
+            continue;
+        }
         if (rc != 0) {
             std::string msg = err != nullptr ? err : "receive failed";
             n64_free(err);
