@@ -19,9 +19,13 @@
 #include "nat64/config.hpp"
 #include "nat64d/model.hpp"
 #include "nat64d/sdn_config.hpp"
+#include "nat64d_text.hpp"
 
 namespace nat64d {
 namespace {
+
+using nat64d::testtext::a6;
+using nat64d::testtext::p6;
 
 using nlohmann::json;
 using ::testing::HasSubstr;
@@ -116,13 +120,6 @@ std::vector<Problem> problems_of(const Desired &d, const std::string &vnet) {
         if (p.vnet == vnet) out.push_back(p);
     }
     return out;
-}
-
-nat64::Ipv6Prefix p6(const char *s) {
-    return *nat64::parse_ipv6_prefix(s);
-}
-nat64::Ipv6Addr a6(const char *s) {
-    return *nat64::parse_ipv6(s);
 }
 
 // The instance document with nat64d's defaults for vnet1 of

@@ -12,21 +12,16 @@
 #include <vector>
 
 #include "nat64d/dns64.hpp"
+#include "nat64d_text.hpp"
 #include "reserved.hpp"
 
 namespace {
 
-using nat64d::Dns64Config;
+using nat64d::testtext::a6;
+using nat64d::testtext::p4;
+using nat64d::testtext::p6;
 
-nat64::Ipv6Prefix p6(const char *s) {
-    return *nat64::parse_ipv6_prefix(s);
-}
-nat64::Ipv4Prefix p4(const char *s) {
-    return *nat64::parse_ipv4_prefix(s);
-}
-nat64::Ipv6Addr a6(const char *s) {
-    return *nat64::parse_ipv6(s);
-}
+using nat64d::Dns64Config;
 
 // The VNet of the examples: one /64 with its gateway, the Well-Known Prefix.
 Dns64Config typical() {

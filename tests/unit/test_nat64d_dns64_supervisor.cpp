@@ -13,24 +13,19 @@
 #include <vector>
 
 #include "nat64d/dns64_supervisor.hpp"
+#include "nat64d_text.hpp"
 
 namespace {
+
+using nat64d::testtext::a6;
+using nat64d::testtext::p4;
+using nat64d::testtext::p6;
 
 using nat64d::Dns64Config;
 using nat64d::Dns64Mode;
 using nat64d::Dns64SupervisorOptions;
 using nat64d::vnet_dns64_config;
 using nat64d::VNetSpec;
-
-nat64::Ipv6Prefix p6(const char *s) {
-    return *nat64::parse_ipv6_prefix(s);
-}
-nat64::Ipv4Prefix p4(const char *s) {
-    return *nat64::parse_ipv4_prefix(s);
-}
-nat64::Ipv6Addr a6(const char *s) {
-    return *nat64::parse_ipv6(s);
-}
 
 // Two subnets with gateways and one without, the Well-Known Prefix.
 VNetSpec spec() {

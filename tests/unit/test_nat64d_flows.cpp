@@ -11,17 +11,14 @@
 
 #include "nat64d/flows.hpp"
 #include "nat64d/sdn_config.hpp"
+#include "nat64d_text.hpp"
 
 namespace {
 
-using nat64d::VNetSpec;
+using nat64d::testtext::p4;
+using nat64d::testtext::p6;
 
-nat64::Ipv6Prefix p6(const char *s) {
-    return *nat64::parse_ipv6_prefix(s);
-}
-nat64::Ipv4Prefix p4(const char *s) {
-    return *nat64::parse_ipv4_prefix(s);
-}
+using nat64d::VNetSpec;
 
 VNetSpec example() {
     VNetSpec v;

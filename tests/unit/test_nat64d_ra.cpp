@@ -11,23 +11,16 @@
 #include <vector>
 
 #include "nat64d/ra.hpp"
+#include "nat64d_text.hpp"
 
 namespace {
+
+using nat64d::testtext::a6;
+using nat64d::testtext::p6;
 
 using nat64::Ipv6Addr;
 using nat64d::Mac;
 using Bytes = std::vector<uint8_t>;
-
-Ipv6Addr a6(const char *s) {
-    auto a = nat64::parse_ipv6(s);
-    EXPECT_TRUE(a) << s;
-    return a.value_or(Ipv6Addr{});
-}
-nat64::Ipv6Prefix p6(const char *s) {
-    auto p = nat64::parse_ipv6_prefix(s);
-    EXPECT_TRUE(p) << s;
-    return p.value_or(nat64::Ipv6Prefix{});
-}
 
 constexpr size_t kEth = 14;
 constexpr size_t kIp6 = 40;

@@ -9,18 +9,15 @@
 #include <vector>
 
 #include "nat64d/router.hpp"
+#include "nat64d_text.hpp"
 
 namespace {
 
+using nat64d::testtext::a6;
+using nat64d::testtext::p6;
+
 using nat64d::RaSchedule;
 using std::chrono::seconds;
-
-nat64::Ipv6Prefix p6(const char *s) {
-    return *nat64::parse_ipv6_prefix(s);
-}
-nat64::Ipv6Addr a6(const char *s) {
-    return *nat64::parse_ipv6(s);
-}
 
 nat64d::VNetSpec spec() {
     nat64d::VNetSpec v;
