@@ -38,6 +38,7 @@
 #include <vector>
 
 #include "nat64d/dns64_supervisor.hpp"
+#include "netns_support.hpp"
 
 namespace {
 
@@ -59,53 +60,12 @@ const std::vector<std::string> kNspAnswer = {"2001:db8:64::c000:aa", "2001:db8:6
 
 fs::path g_base;  // this run's directory, 0755
 
-struct RunResult {
-    int status;
-    std::string output;  // stdout and stderr
-};
-
-// Runs a program (no shell) and collects its output.
-RunResult run(const std::vector<std::string> &argv) {
-    int fds[2];
-    if (pipe(fds) != 0) throw std::runtime_error("pipe failed");
-    pid_t pid = fork();
-    if (pid < 0) throw std::runtime_error("fork failed");
-    if (pid == 0) {
-        dup2(fds[1], 1);
-        dup2(fds[1], 2);
-        close(fds[0]);
-        close(fds[1]);
-        std::vector<char *> args;
-        for (const auto &a : argv)
-            args.push_back(const_cast<char *>(a.c_str()));
-        args.push_back(nullptr);
-        execvp(args[0], args.data());
-        std::fprintf(stderr, "exec %s: %s\n", args[0], std::strerror(errno));
-        _exit(127);
-    }
-    close(fds[1]);
-    std::string out;
-    char buf[4096];
-    ssize_t n;
-    while ((n = read(fds[0], buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
-        if (n > 0) out.append(buf, static_cast<size_t>(n));
-    close(fds[0]);
-    int st = 0;
-    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
-    }
-    return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
-}
+using nat64d::testns::run;
+using nat64d::testns::RunResult;
 
 // `ip args...`, which must succeed.
 void ip(std::vector<std::string> args) {
-    args.insert(args.begin(), "ip");
-    RunResult r = run(args);
-    if (r.status != 0) {
-        std::string cmd;
-        for (const auto &a : args)
-            cmd += a + " ";
-        throw std::runtime_error(cmd + "failed (" + std::to_string(r.status) + "): " + r.output);
-    }
+    nat64d::testns::ip(std::move(args));
 }
 
 // dig's answer records for NAME TYPE at [server]:53, sorted; empty when
@@ -543,24 +503,10 @@ bool preflight() {
 int main(int argc, char **argv) {
     ::testing::InitGoogleTest(&argc, argv);
     // The tests add devices and addresses and bind port 53: only ever in a
-    // network namespace of their own.  Without one they do not run at all,
-    // and that is a failure, not a skip.
-    if (geteuid() != 0) {
-        std::fprintf(stderr,
-                     "nat64d_dns64_supervisor_tests: must run as root: the tests create a private "
-                     "network namespace (unshare(CLONE_NEWNET)) and run unbound inside it\n");
-        return 1;
-    }
-    if (unshare(CLONE_NEWNET) != 0) {
-        std::fprintf(stderr,
-                     "nat64d_dns64_supervisor_tests: unshare(CLONE_NEWNET) failed: %s; refusing "
-                     "to run the tests in the host's network namespace\n",
-                     std::strerror(errno));
-        return 1;
-    }
+    // network namespace of their own.
+    if (!nat64d::testns::enter_private_netns("nat64d_dns64_supervisor_tests")) return 1;
     if (!preflight()) return 1;
     try {
-        ip({"link", "set", "lo", "up"});
         ip({"link", "add", kDev, "type", "veth", "peer", "name", "dns0p"});
         for (const char *a : {kGw1, kGw2, kOutside})
             ip({"addr", "add", std::string(a) + "/64", "dev", kDev, "nodad"});

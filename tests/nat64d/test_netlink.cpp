@@ -21,6 +21,7 @@
 
 #include "nat64/config.hpp"
 #include "nat64d/netlink.hpp"
+#include "netns_support.hpp"
 
 namespace {
 
@@ -53,61 +54,9 @@ nat64::Ipv6Addr v6(const char *s) {
     return *a;
 }
 
-struct RunResult {
-    int status;
-    std::string output;  // stdout and stderr
-};
-
-// Runs a program (no shell) and collects its output.
-RunResult run(const std::vector<std::string> &argv) {
-    int fds[2];
-    if (pipe(fds) != 0) throw std::runtime_error("pipe failed");
-    pid_t pid = fork();
-    if (pid < 0) throw std::runtime_error("fork failed");
-    if (pid == 0) {
-        dup2(fds[1], 1);
-        dup2(fds[1], 2);
-        close(fds[0]);
-        close(fds[1]);
-        std::vector<char *> args;
-        for (const auto &a : argv)
-            args.push_back(const_cast<char *>(a.c_str()));
-        args.push_back(nullptr);
-        execvp(args[0], args.data());
-        std::fprintf(stderr, "exec %s: %s\n", args[0], std::strerror(errno));
-        _exit(127);
-    }
-    close(fds[1]);
-    std::string out;
-    char buf[4096];
-    ssize_t n;
-    while ((n = read(fds[0], buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
-        if (n > 0) out.append(buf, static_cast<size_t>(n));
-    close(fds[0]);
-    int st = 0;
-    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
-    }
-    return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
-}
-
-std::string ip_binary() {
-    for (const char *p : {"/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"})
-        if (access(p, X_OK) == 0) return p;
-    return "ip";
-}
-
-// `ip args...`, which must succeed; returns its output.
-std::string ip(std::vector<std::string> args) {
-    args.insert(args.begin(), ip_binary());
-    RunResult r = run(args);
-    if (r.status != 0) {
-        std::string cmd;
-        for (const auto &a : args)
-            cmd += a + " ";
-        throw std::runtime_error(cmd + "failed (" + std::to_string(r.status) + "): " + r.output);
-    }
-    return r.output;
-}
+using nat64d::testns::ip;
+using nat64d::testns::run;
+using nat64d::testns::RunResult;
 
 bool contains(const std::string &haystack, const std::string &needle) {
     return haystack.find(needle) != std::string::npos;
@@ -136,7 +85,7 @@ class NetlinkTest : public ::testing::Test {
     void TearDown() override {
         // Deleting one end deletes both, and with them every route, address
         // and neighbour entry of the test.
-        run({ip_binary(), "link", "del", kDev});
+        run({nat64d::testns::ip_program(), "link", "del", kDev});
     }
     void bring_up() {
         nl_.set_link_up(kDev);
@@ -364,8 +313,8 @@ TEST_F(NetlinkTest, RouteErrorNamesMissingDevice) {
 TEST_F(NetlinkTest, WithoutOnlinkTheGatewayIsUnreachable) {
     // Why replace_route4 sets onlink: 169.254.64.1 is in no subnet of vnet1.
     bring_up();
-    RunResult res = run({ip_binary(), "route", "add", "198.51.100.0/24", "via", "169.254.64.1",
-                         "dev", kDev, "proto", "64"});
+    RunResult res = run({nat64d::testns::ip_program(), "route", "add", "198.51.100.0/24", "via",
+                         "169.254.64.1", "dev", kDev, "proto", "64"});
     EXPECT_NE(res.status, 0);
     EXPECT_TRUE(contains(res.output, "Nexthop has invalid gateway") ||
                 contains(res.output, "unreachable"))
@@ -499,7 +448,7 @@ TEST_F(NetlinkTest, SysctlKeyWithDottedDeviceName) {
     EXPECT_EQ(nat64d::read_sysctl("net.ipv6.conf.a/b.forwarding"), "1");
     nat64d::write_sysctl("net.ipv6.conf.a/b.forwarding", "0");
     EXPECT_EQ(nat64d::read_sysctl("net.ipv6.conf.a/b.forwarding"), "0");
-    run({ip_binary(), "link", "del", "a.b"});
+    run({nat64d::testns::ip_program(), "link", "del", "a.b"});
 }
 
 }  // namespace
@@ -507,20 +456,7 @@ TEST_F(NetlinkTest, SysctlKeyWithDottedDeviceName) {
 int main(int argc, char **argv) {
     ::testing::InitGoogleTest(&argc, argv);
     // The tests create and delete devices, routes and sysctls: only ever in
-    // a namespace of their own.  Without one they do not run at all, and
-    // that is a failure, not a skip.
-    if (geteuid() != 0) {
-        std::fprintf(stderr,
-                     "nat64d_netlink_tests: must run as root: the tests create a private network "
-                     "namespace (unshare(CLONE_NEWNET)) and devices inside it\n");
-        return 1;
-    }
-    if (unshare(CLONE_NEWNET) != 0) {
-        std::fprintf(stderr,
-                     "nat64d_netlink_tests: unshare(CLONE_NEWNET) failed: %s; refusing to run "
-                     "the tests in the host's network namespace\n",
-                     std::strerror(errno));
-        return 1;
-    }
+    // a namespace of their own.
+    if (!nat64d::testns::enter_private_netns("nat64d_netlink_tests")) return 1;
     return RUN_ALL_TESTS();
 }
