@@ -23,10 +23,26 @@
 # 192.0.2.80, ipv4only.arpa to the RFC 7050 addresses, and fetches the page
 # by name through the translator; every one of 20 RSes gets a unicast RA
 # within 2 s (the latency is printed: "RS->RA latency over 20: ..."), an
-# RS from :: an RA to ff02::1; vnet2 gets no RA, no controller flow and no
-# resolver; vnet3's RAs announce its dns64-server and no resolver runs
-# for it; an RA from a VM does not reach the other VM; a VNet removed from
-# .running-config takes its resolver with it.
+# RS from :: right after a multicast RA gets an RA to ff02::1 3 to 3.5 s
+# after it (MIN_DELAY_BETWEEN_RAS; a scheduled RA would be >= 16 s away);
+# vnet2 gets no RA, no controller flow and no resolver; vnet3's RAs
+# announce its dns64-server and no resolver runs for it; an RA from a VM
+# does not reach the other VM.
+#
+# At run time, each change an Apply of .running-config, seen in the next
+# RA vm1 receives: dns64 off withdraws the resolver (RDNSS lifetime 0) and
+# stops its unbound, local brings both back; a new nat64-prefix is
+# announced with the old one at PREF64 lifetime 0 and the resolver
+# synthesises into it; a subnet removed from vnet1 is announced with
+# preferred lifetime 0, valid 7200 (its SLAAC address deprecated); ra 0
+# sends a final RA (router, RDNSS and PREF64 lifetimes 0), vm1 loses its
+# default route, RSes go unanswered and no flow sends them to the
+# controller, ra 1 brings it all back.  After kill -9 of ovs-vswitchd and
+# its restart RSes are answered again and the RS flows and meter 64 are
+# back; while nat64d is stopped (SIGTERM: it stops its resolvers) vm1
+# keeps its address and default route, and a new nat64d starts a new
+# resolver and answers RSes; SIGHUP does not end nat64d.  Last, a VNet
+# removed from .running-config takes its resolver with it.
 #
 # The names are under .example, not .test: unbound answers test. itself
 # (an RFC 6761 default local zone), so nat64d's resolver would never
@@ -92,6 +108,58 @@ unbound_pid() {
     done
 }
 no_unbound() { [[ -z $(unbound_pid "$1") ]]; }
+has_unbound() { [[ -n $(unbound_pid "$1") ]]; }
+gone() { ! kill -0 "$1" 2>/dev/null; }
+# watch_vm1 NAME [SECONDS]: vm1's RAs, decoded, into $DIR/NAME.log for
+# SECONDS (default 6), in the background; listening when it returns.
+watch_vm1() {
+    ra "$VM1" watch eth0 "${2:-6}" --decode >"$DIR/$1.log" &
+    sleep 0.4
+}
+# ra_block LOG LINE: the first RA in LOG (of watch --decode) from vnet1's
+# bridge that has LINE, its "ra from" line and its decoded lines; status 1
+# if none.
+ra_block() {
+    awk -v want="$2" -v src="ra from $BR1_LL " '
+        /^ra from / { if (found) exit; blk = $0; mine = index($0, src) == 1; next }
+        { blk = blk "\n" $0; if (mine && $0 == want) found = 1 }
+        END { if (found) print blk; exit !found }' "$1"
+}
+# expect_ra NAME LOG LINE: within 5 s an RA from vnet1's bridge with LINE
+# arrives in LOG (a change's RA goes out at once, RFC 4861 §6.2.4, or
+# MIN_DELAY_BETWEEN_RAS = 3 s after the previous multicast one); that RA
+# in BLK.
+expect_ra() {
+    BLK=
+    if until_ok 5 ra_block "$2" "$3"; then
+        BLK=$(ra_block "$2" "$3")
+        ok "$1 (after ${WAITED} s)"
+    else
+        bad "$1: no RA with '$3' within 5 s" "$(cat "$2")" "$(tail -10 "$DIR/nat64d.log")"
+    fi
+}
+# answered: an RS from vm1's link-local gets its unicast RA within 0.5 s.
+answered() { ra "$VM1" solicit eth0 --timeout 0.5 >/dev/null; }
+# apply_z1 MEMBERS: Proxmox's Apply of the three VNets as set up, zone z1
+# with MEMBERS.
+apply_z1() { write_running_config "vnet1:z1 vnet2:z2 vnet3:z3" "z1:$1" "$ZONE2" "$ZONE3"; }
+# add_subnet VNET N: Proxmox's Apply after adding the subnet
+# 2001:db8:N::/64 (gateway 2001:db8:N::1) to VNET: the current
+# .running-config with it, as the next version.
+add_subnet() {
+    "$PY" - "$SDN/.running-config" "$1" "$2" "$((++VERSION))" <<'EOF'
+import json, os, sys
+path, vnet, n, version = sys.argv[1:]
+with open(path) as f:
+    rc = json.load(f)
+rc["version"] = int(version)
+rc["subnets"]["ids"]["%s-2001:db8:%s::-64" % (rc["vnets"]["ids"][vnet]["zone"], n)] = {
+    "type": "subnet", "vnet": vnet, "gateway": "2001:db8:%s::1" % n}
+with open(path + ".tmp", "w") as f:
+    json.dump(rc, f, indent=1)
+os.rename(path + ".tmp", path)
+EOF
+}
 
 # --- Set-up -----------------------------------------------------------------------
 env_preflight curl ss dig unbound rdisc6
@@ -144,10 +212,10 @@ ip netns exec "$V4" unbound -d -c "$DIR/auth/unbound.conf" >"$DIR/auth.log" 2>&1
 disown
 
 start_ovs
-write_running_config "vnet1:z1 vnet2:z2 vnet3:z3" \
-    "z1:\"nat64-prefix\": \"$POOL6/96\", \"mtu\": 1450" \
-    "z2:\"nat64-prefix\": \"$POOL6/96\", \"ra\": 0, \"dns64\": \"off\"" \
-    "z3:\"nat64-prefix\": \"$POOL6_Z3/64\", \"dns64-server\": \"$DNS64_SERVER\""
+Z1="\"nat64-prefix\": \"$POOL6/96\", \"mtu\": 1450"
+ZONE2="z2:\"nat64-prefix\": \"$POOL6/96\", \"ra\": 0, \"dns64\": \"off\""
+ZONE3="z3:\"nat64-prefix\": \"$POOL6_Z3/64\", \"dns64-server\": \"$DNS64_SERVER\""
+apply_z1 "$Z1"
 cat >"$SDN/nat64.json" <<EOF
 {"version": 1,
  "vnets": {
@@ -267,7 +335,18 @@ section "Every Router Solicitation gets its RA"
 OUT=$(ra "$VM1" latency eth0 20 --timeout 2)
 printf '%s\n' "$OUT" | grep '^RS->RA latency'
 expect_line "20 RSes from vm1's link-local: 20 unicast RAs, each within 2 s" "answered 20 of 20 within 2 s" "$OUT"
-OUT=$(ra "$VM1" solicit eth0 --unspecified --timeout 4)
+# An RS from :: is answered to ff02::1, at most one such RA every
+# MIN_DELAY_BETWEEN_RAS (3 s, RFC 4861 §6.2.6).  A scheduled RA must not
+# pass for the answer: a first RS from :: brings a multicast RA, after
+# which the next scheduled one is >= 16 s away; the answer to a second RS,
+# sent right after it, must come 3 s (rate limit) to 3.5 s after it.
+OUT=$(ra "$VM1" solicit eth0 --unspecified --after-ra --timeout 4)
+SINCE=$(sed -n 's/^since_ra_ms //p' <<<"$OUT")
+if [[ -n $SINCE ]] && awk -v t="$SINCE" 'BEGIN { exit !(t >= 2900 && t <= 3500) }'; then
+    ok "an RS from :: right after a multicast RA is answered to ff02::1 ${SINCE%.*} ms after it (3 s rate limit, no scheduled RA)"
+else
+    bad "an RS from :: right after a multicast RA: no answer 2.9 to 3.5 s after it" "$OUT"
+fi
 expect_line "an RS from :: is answered to ff02::1" "ip_dst ff02::1" "$OUT"
 expect_line "at the all-nodes MAC, from the bridge" "eth_dst 33:33:00:00:00:01" "$OUT"
 expect_line "with the same PREF64" "pref64 $POOL6/96 plc=0 scaled_lifetime=225 lifetime=1800" "$OUT"
@@ -319,7 +398,137 @@ fi
 after=$(guard_drops)
 if ((${after:-0} >= ${before:-0} + 1)); then ok "RA-guard dropped it ($before -> $after)"; else bad "RA-guard drop count $before -> $after"; fi
 
-# --- 7. A VNet removed ------------------------------------------------------------------
+# --- 7. Zone options changed at run time ---------------------------------------------
+# Each change as Proxmox's Apply makes it (.running-config rewritten),
+# seen from vm1: the changed RA goes out at once (RFC 4861 §6.2.4), what
+# is no longer announced with lifetime 0.
+section "Run time: dns64 local -> off -> local"
+watch_vm1 dns64-off
+apply_z1 "$Z1, \"dns64\": \"off\""
+expect_ra "dns64 off: an RA withdraws the resolver 2001:db8:1::1 (RDNSS lifetime 0, RFC 8106 §5.1)" \
+    "$DIR/dns64-off.log" "  rdnss lifetime=0 2001:db8:1::1"
+if [[ -n $BLK ]] && ! grep -q '^  rdnss lifetime=1800 ' <<<"$BLK"; then ok "... and announces no RDNSS with lifetime 1800"; else bad "an RDNSS with lifetime 1800 in it" "$BLK"; fi
+if until_ok 5 no_unbound vnet1; then ok "vnet1's unbound is gone"; else bad "vnet1's unbound still runs with dns64 off" "$(tail -10 "$DIR/nat64d.log")"; fi
+watch_vm1 dns64-on
+apply_z1 "$Z1"
+expect_ra "dns64 local again: an RA announces 2001:db8:1::1 with lifetime 1800" \
+    "$DIR/dns64-on.log" "  rdnss lifetime=1800 2001:db8:1::1"
+if until_ok 5 has_unbound vnet1; then ok "vnet1's unbound runs again (pid $(unbound_pid vnet1))"; else bad "no unbound for vnet1 with dns64 local again" "$(tail -10 "$DIR/nat64d.log")"; fi
+if until_ok 5 www_ok; then ok "vm1 resolves www.v4only.example through it again"; else bad "www.v4only.example AAAA after dns64 local again" "$(aaaa www.v4only.example)"; fi
+
+section "Run time: nat64-prefix changed and back"
+NEW64=2001:db8:65::
+watch_vm1 pref64
+apply_z1 "\"nat64-prefix\": \"$NEW64/96\", \"mtu\": 1450"
+expect_ra "an RA announces the new PREF64 $NEW64/96" \
+    "$DIR/pref64.log" "  pref64 $NEW64/96 plc=0 scaled_lifetime=225 lifetime=1800"
+expect_line "... and withdraws $POOL6/96 in it (lifetime 0, RFC 8781 §4)" \
+    "  pref64 $POOL6/96 plc=0 scaled_lifetime=0 lifetime=0" "$BLK"
+new64_ok() { [[ $(aaaa www.v4only.example) == "${NEW64}c000:250 " ]]; }
+if until_ok 5 new64_ok; then
+    ok "vnet1's resolver synthesises into $NEW64/96: www.v4only.example AAAA ${NEW64}c000:250"
+else
+    bad "www.v4only.example AAAA after the change" "$(aaaa www.v4only.example)" "$(tail -10 "$DIR/nat64d.log")"
+fi
+OUT=$(ip netns exec "$VM1" curl -sS -m5 http://www.v4only.example/ 2>&1)
+expect_eq "curl http://www.v4only.example/ from vm1 through the new prefix" hello-from-ipv4 "$OUT"
+watch_vm1 pref64-back
+apply_z1 "$Z1"
+expect_ra "nat64-prefix back: an RA announces $POOL6/96 again" \
+    "$DIR/pref64-back.log" "  pref64 $POOL6/96 plc=0 scaled_lifetime=225 lifetime=1800"
+expect_line "... and withdraws $NEW64/96 in it" "  pref64 $NEW64/96 plc=0 scaled_lifetime=0 lifetime=0" "$BLK"
+if until_ok 5 www_ok; then ok "the resolver synthesises into $POOL6/96 again"; else bad "www.v4only.example AAAA after the way back" "$(aaaa www.v4only.example)"; fi
+
+section "Run time: a second subnet added to vnet1, then removed"
+add_subnet vnet1 11 || bad "adding a subnet to .running-config"
+if until_ok 8 slaac_addr "$VM1" 2001:db8:11::/64; then
+    ok "vm1 gets a SLAAC address in the added subnet 2001:db8:11::/64 after ${WAITED} s"
+else
+    bad "no SLAAC address in 2001:db8:11::/64" "$(ip -n "$VM1" -6 addr show dev eth0)" "$(tail -10 "$DIR/nat64d.log")"
+fi
+watch_vm1 subnet-gone
+apply_z1 "$Z1"
+# RFC 4862 §5.5.3 e): a host lowers a valid lifetime no further than 2 hours.
+expect_ra "2001:db8:11::/64 removed: an RA deprecates it (preferred lifetime 0, valid 7200)" \
+    "$DIR/subnet-gone.log" "  pio 2001:db8:11::/64 L=1 A=1 valid=7200 preferred=0"
+expect_line "... next to 2001:db8:1::/64, unchanged" "  pio 2001:db8:1::/64 L=1 A=1 valid=2592000 preferred=604800" "$BLK"
+deprecated() { ip -n "$VM1" -6 -o addr show dev eth0 to 2001:db8:11::/64 | grep -q deprecated; }
+if until_ok 3 deprecated; then ok "vm1's address in 2001:db8:11::/64 is deprecated"; else bad "vm1's address in 2001:db8:11::/64" "$(ip -n "$VM1" -6 addr show dev eth0)"; fi
+if until_ok 5 www_ok; then ok "vm1 still resolves through 2001:db8:1::1"; else bad "www.v4only.example AAAA after the subnet change" "$(aaaa www.v4only.example)"; fi
+
+section "Run time: ra 1 -> 0 -> 1"
+watch_vm1 ra-off
+apply_z1 "$Z1, \"ra\": 0"
+# RFC 4861 §6.2.5: a final RA with router lifetime 0.
+expect_ra "ra 0: a final RA with router lifetime 0" "$DIR/ra-off.log" "  router_lifetime 0"
+expect_line "... RDNSS lifetime 0" "  rdnss lifetime=0 2001:db8:1::1" "$BLK"
+expect_line "... PREF64 lifetime 0" "  pref64 $POOL6/96 plc=0 scaled_lifetime=0 lifetime=0" "$BLK"
+no_default() { ! has_default "$VM1" "$BR1_LL"; }
+if until_ok 3 no_default; then ok "vm1's default route via the bridge is gone"; else bad "vm1's default route is still there" "$(ip -n "$VM1" -6 route show default)"; fi
+no_rs_to_controller() {
+    FLOWS1=$(ofctl -O OpenFlow13 dump-flows vnet1)
+    grep -q 'cookie=0x4e363400' <<<"$FLOWS1" && ! grep -q CONTROLLER <<<"$FLOWS1"
+}
+if until_ok 3 no_rs_to_controller; then ok "vnet1's flows (nat64d's are there) have no controller action"; else bad "vnet1's flows with ra 0" "$FLOWS1"; fi
+OUT=$(ra "$VM1" solicit eth0 --timeout 2)
+RC=$?
+if [[ $RC -eq 1 && $OUT == "no RA within 2 s" ]]; then ok "an RS from vm1 gets no RA within 2 s"; else bad "vm1 got an RA with ra 0 (exit $RC)" "$OUT"; fi
+watch_vm1 ra-on
+apply_z1 "$Z1"
+expect_ra "ra 1 again: an RA with router lifetime 1800" "$DIR/ra-on.log" "  router_lifetime 1800"
+if until_ok 5 has_default "$VM1" "$BR1_LL"; then ok "vm1's default route via $BR1_LL is back after ${WAITED} s"; else bad "no default route on vm1" "$(ip -n "$VM1" -6 route)"; fi
+if until_ok 5 rs_flows_back; then ok "the RS flows through meter 64 are back"; else bad "RS flows with ra 1 again" "$(meter64)" "$(ofctl -O OpenFlow13 dump-flows vnet1 icmp6,icmp_type=133)"; fi
+
+# --- 8. Restarts --------------------------------------------------------------------------
+section "kill -9 ovs-vswitchd and its restart: RSes answered again"
+kill -9 "$(cat "$DIR/ovs-vswitchd.pid")"
+sleep 0.5
+start_vswitchd >/dev/null 2>&1 || bad "restarting ovs-vswitchd"
+if until_ok 8 answered; then ok "an RS from vm1 is answered again ${WAITED} s after the restart"; else bad "no RA within 8 s of the restart" "$(tail -20 "$DIR/nat64d.log")"; fi
+if until_ok 3 rs_flows_back; then ok "the RS flows and meter 64 are back"; else bad "RS flows after the restart" "$(meter64)" "$(ofctl -O OpenFlow13 dump-flows vnet1 icmp6,icmp_type=133)"; fi
+
+section "nat64d stopped and started again: the guests keep their configuration"
+UB_OLD=$(unbound_pid vnet1)
+NPID=$(cat "$DIR/nat64d.pid")
+LINES=$(wc -l <"$DIR/nat64d.log")
+kill "$NPID"
+if until_ok 5 gone "$NPID"; then ok "nat64d stops on SIGTERM"; else bad "nat64d still runs 5 s after SIGTERM"; fi
+expect_match "its log: it stopped its DNS64 resolvers" 'DNS64 resolvers stopped' "$(tail -n +"$((LINES + 1))" "$DIR/nat64d.log")"
+if until_ok 3 no_unbound vnet1; then ok "vnet1's unbound (pid $UB_OLD) stopped with it"; else bad "vnet1's unbound outlives nat64d" "$(unbound_pid vnet1)"; fi
+if has_default "$VM1" "$BR1_LL" && slaac_addr "$VM1" 2001:db8:1::/64 >/dev/null; then
+    ok "meanwhile vm1 keeps its address and its default route"
+else
+    bad "vm1 lost its configuration without nat64d" "$(ip -n "$VM1" -6 addr show dev eth0)" "$(ip -n "$VM1" -6 route)"
+fi
+EXPIRES=$(ip -n "$VM1" -6 route show default | sed -n 's/.* expires \([0-9]*\)sec.*/\1/p')
+if ((${EXPIRES:-0} >= 1500)); then ok "... which expires in ${EXPIRES} s (router lifetime 1800)"; else bad "vm1's default route expires in '${EXPIRES}' s" "$(ip -n "$VM1" -6 route show default)"; fi
+start_nat64d
+new_unbound() { has_unbound vnet1 && [[ $(unbound_pid vnet1) != "$UB_OLD" ]]; }
+if until_ok 5 new_unbound; then ok "the new nat64d starts a new unbound for vnet1 (pid $(unbound_pid vnet1)) after ${WAITED} s"; else bad "no new unbound for vnet1" "$(tail -10 "$DIR/nat64d.log")"; fi
+if until_ok 5 www_ok; then ok "vm1 resolves www.v4only.example through it"; else bad "www.v4only.example AAAA after the restart" "$(aaaa www.v4only.example)"; fi
+if until_ok 5 answered; then ok "an RS from vm1 is answered again after ${WAITED} s"; else bad "no RA from the new nat64d" "$(tail -10 "$DIR/nat64d.log")"; fi
+
+section "SIGHUP makes nat64d run a pass, not stop"
+NPID=$(cat "$DIR/nat64d.pid")
+UB=$(unbound_pid vnet1)
+LINES=$(wc -l <"$DIR/nat64d.log")
+kill -HUP "$NPID"
+sleep 1
+AFTER=$(tail -n +"$((LINES + 1))" "$DIR/nat64d.log")
+if kill -0 "$NPID" 2>/dev/null; then
+    ok "nat64d (pid $NPID) still runs 1 s after SIGHUP"
+else
+    bad "SIGHUP ended nat64d" "${AFTER:-(nothing logged)}"
+    start_nat64d # for what follows
+    until_ok 5 answered
+fi
+expect_match "its log notes the SIGHUP" '[Ss][Ii][Gg][Hh][Uu][Pp]' "$AFTER"
+if grep -Eiq '^(error|critical)|fatal|terminat|abort|nat64d stopping' <<<"$AFTER"; then bad "its log after SIGHUP" "$AFTER"; else ok "nothing fatal in its log after SIGHUP"; fi
+if [[ -n $UB ]] && kill -0 "$UB" 2>/dev/null; then ok "vnet1's unbound (pid $UB) still runs"; else bad "vnet1's unbound after SIGHUP: pid '$UB' gone, now '$(unbound_pid vnet1)'"; fi
+if until_ok 2 answered; then ok "RSes are still answered"; else bad "no RA after SIGHUP" "$(tail -10 "$DIR/nat64d.log")"; fi
+PID1=$(unbound_pid vnet1)
+
+# --- 9. A VNet removed ------------------------------------------------------------------
 section "A VNet removed from .running-config takes its resolver with it"
 # RFC 4861 §6.2.5: a router that stops advertising sends a final RA with
 # router lifetime 0; the RDNSS (RFC 8106 §5.1) and PREF64 (RFC 8781 §4)
@@ -327,11 +536,10 @@ section "A VNet removed from .running-config takes its resolver with it"
 ra "$VM1" watch eth0 4 --decode >"$DIR/final.log" &
 WATCHER=$!
 sleep 0.5
-write_running_config "vnet2:z2 vnet3:z3" \
-    "z2:\"nat64-prefix\": \"$POOL6/96\", \"ra\": 0, \"dns64\": \"off\"" \
-    "z3:\"nat64-prefix\": \"$POOL6_Z3/64\", \"dns64-server\": \"$DNS64_SERVER\""
+write_running_config "vnet2:z2 vnet3:z3" "$ZONE2" "$ZONE3"
 if until_ok 5 no_unbound vnet1; then ok "vnet1's unbound is gone after ${WAITED} s"; else bad "vnet1's unbound still runs" "$(tail -10 "$DIR/nat64d.log")"; fi
-if [[ -n $PID1 ]] && kill -0 "$PID1" 2>/dev/null; then bad "pid $PID1 still alive"; else ok "process $PID1 ended"; fi
+# (A zombie until nat64d, its parent, reaps it: kill -0 still succeeds.)
+if [[ -n $PID1 ]] && ! until_ok 2 gone "$PID1"; then bad "pid $PID1 still alive (state $(awk '{print $3}' "/proc/$PID1/stat" 2>/dev/null))"; else ok "process $PID1 ended"; fi
 expect_eq "nothing listens on port 53 of the node" "" "$(listeners u)$(listeners t)"
 wait "$WATCHER"
 FINAL=$(grep -A30 "^ra from $BR1_LL to ff02::1" "$DIR/final.log" | grep -B12 -A12 '^  router_lifetime 0$')

@@ -8,6 +8,17 @@ nat64d's router (ra_dns64_test.sh), run inside a VM namespace.
       answered by a unicast RA to that address; with --unspecified from ::
       without the option (RFC 4861 §4.1), answered to ff02::1.  Exit 1,
       printing "no RA", if none comes within S seconds (default 2).
+  ra_tools.py solicit IFACE --unspecified --after-ra [--timeout S]
+      the answer to an RS from :: told apart from the router's scheduled
+      RAs: one RS from :: first, whose answer (or any RA to ff02::1) must
+      come within S seconds; right after it, a second RS from ::, and the
+      next RA to ff02::1 within S seconds of the first is printed, with
+      "since_ra_ms" (the time between the two).  After a multicast RA the
+      router's next scheduled one is at least 16 s away (RFC 4861 §6.2.4,
+      §6.2.6: a multicast answer resets the interval timer), and the answer
+      waits MIN_DELAY_BETWEEN_RAS (3 s) after the previous multicast RA, so
+      an answer comes about 3 s after the first, a scheduled RA never
+      that soon.  Exit 1, printing "no RA", if either is missing.
   ra_tools.py latency IFACE COUNT [--timeout S]
       COUNT RSes from the link-local address, one at a time, each waiting
       for its unicast RA; prints "RS->RA latency over COUNT: min X ms,
@@ -223,6 +234,26 @@ def cmd_solicit(iface, unspecified, timeout):
     return 0
 
 
+def cmd_solicit_after_ra(iface, timeout):
+    port = Port(iface)
+    frame = rs_frame(port, True)  # built (scapy imported) before the clock runs
+    answers = []
+    for what in ("the first RS", "the previous RA"):
+        start = answers[-1][1] if answers else time.monotonic()
+        sent = time.monotonic()
+        port.send(frame)
+        ra, arrival = port.wait_ra(start + timeout, ALL_NODES)
+        if ra is None:
+            print("no RA to %s within %g s of %s" % (ALL_NODES, timeout, what))
+            return 1
+        answers.append((ra, arrival, sent))
+    (_, first_at, _), (ra, arrival, sent) = answers
+    print("\n".join(decode_ra(ra)))
+    print("latency_ms %.3f" % ((arrival - sent) * 1000))
+    print("since_ra_ms %.3f" % ((arrival - first_at) * 1000))
+    return 0
+
+
 def cmd_latency(iface, count, timeout):
     port = Port(iface)
     if port.link_local is None:
@@ -369,7 +400,12 @@ def main(argv):
         del args[i:i + 2]
     unspecified = "--unspecified" in args
     decode = "--decode" in args
-    args = [a for a in args if a not in ("--unspecified", "--decode")]
+    after_ra = "--after-ra" in args
+    args = [a for a in args if a not in ("--unspecified", "--decode", "--after-ra")]
+    if args[:1] == ["solicit"] and len(args) == 2 and after_ra:
+        if not unspecified:
+            sys.exit("--after-ra needs --unspecified")
+        return cmd_solicit_after_ra(args[1], timeout)
     if args[:1] == ["solicit"] and len(args) == 2:
         return cmd_solicit(args[1], unspecified, timeout)
     if args[:1] == ["latency"] and len(args) == 3:
