@@ -476,19 +476,23 @@ PVE::Network::SDN::Zones::Ipv6OnlyPlugin->register(); # ovs-nat64' "$zones_pm"
             my $create = PVE::Network::SDN::Zones::Plugin->createSchema();
             my $api = PVE::API2::Network::SDN::Zones->map_method_by_name("create")->{parameters};
             my $update = PVE::API2::Network::SDN::Zones->map_method_by_name("update")->{parameters};
-            for my $key (qw(nat64-prefix dns64 dns64-server)) {
+            for my $key (qw(nat64-prefix dns64 dns64-server ra)) {
                 die "createSchema() lacks $key\n" if !$create->{properties}->{$key};
                 die "the create API call lacks $key\n" if !$api->{properties}->{$key};
                 die "the update API call lacks $key\n" if !$update->{properties}->{$key};
             }
-            print "createSchema/API create/update: nat64-prefix dns64 dns64-server present\n";
+            print "createSchema/API create/update: nat64-prefix dns64 dns64-server ra present\n";
             my $ok = { type => "ipv6only", zone => "z6", "nat64-prefix" => "64:ff9b::/96",
-                dns64 => "local", "dns64-server" => "2001:db8::53" };
+                dns64 => "local", "dns64-server" => "2001:db8::53", ra => 0 };
             PVE::JSONSchema::validate($ok, $api, "valid create parameters rejected: ");
             my $bad = { %$ok, "nat64-prefix" => "192.0.2.0/24" };
             eval { PVE::JSONSchema::validate($bad, $api, "") };
             die "an IPv4 nat64-prefix passed the create schema\n" if !$@;
             print "create parameters validate; an IPv4 nat64-prefix is rejected\n";
+            my $bad_ra = { %$ok, ra => "maybe" };
+            eval { PVE::JSONSchema::validate($bad_ra, $api, "") };
+            die "ra \"maybe\" passed the create schema\n" if !$@;
+            print "ra must be a boolean\n";
         ' 2>&1); then
         printf '%s\n' "$api_out" | sed 's/^/  /'
         summaries+=("pve-network $v API: ipv6only registered, schema OK")
