@@ -25,60 +25,27 @@ set -uo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 WAIT=0
 SHOW=1
+# shellcheck source-path=SCRIPTDIR source=lib/ui.sh
+. "$ROOT/scripts/lib/ui.sh"
 for arg in "$@"; do
     case $arg in
     --wait) WAIT=1 ;;
     --quiet) SHOW=0 ;;
-    -h | --help)
-        sed -n '2,/^set -uo/{/^set -uo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"
-        exit 0
-        ;;
-    *)
-        printf 'sandbox.sh: unknown option %s (try --help)\n' "$arg" >&2
-        exit 2
-        ;;
+    -h | --help) usage_help ;;
+    *) bad_option "$arg" ;;
     esac
 done
 
-if [[ -t 1 ]]; then
-    BOLD=$'\033[1m' GREEN=$'\033[32m' RED=$'\033[31m' OFF=$'\033[0m'
-else
-    BOLD='' GREEN='' RED='' OFF=''
-fi
-heading() {
-    printf '\n%s== %s ==%s\n' "$BOLD" "$*" "$OFF"
-}
-say() {
-    printf '%s\n' "$@" | fold -s -w 78
-}
-die() {
-    printf '%ssandbox.sh: %s%s\n' "$RED" "$*" "$OFF" >&2
-    exit 1
-}
+# shellcheck source-path=SCRIPTDIR source=lib/build.sh
+. "$ROOT/scripts/lib/build.sh"
 
 if [[ $(id -u) -ne 0 ]]; then
     die "must run as root (it creates network namespaces and veth pairs): sudo $0"
 fi
 # Relative paths in what we print, so that the commands can be pasted.
 cd "$ROOT" || die "cannot cd to $ROOT"
-if [[ -n ${NAT64_BUILD_DIR:-} ]]; then
-    # A given build tree (ctest's) is used as it is.
-    BUILD=$NAT64_BUILD_DIR
-else
-    # build/, brought up to date: only the patched Open vSwitch and the
-    # core it links (the first build takes a few minutes; later ones
-    # seconds), so that the sandbox never runs stale programs.
-    BUILD=build
-    heading "Building the patched Open vSwitch (cmake --build build --target openvswitch)"
-    if [[ ! -f build/CMakeCache.txt ]]; then
-        gen=()
-        command -v ninja >/dev/null 2>&1 && gen=(-G Ninja)
-        cmake -B build "${gen[@]}" -DCMAKE_BUILD_TYPE=Release >/dev/null ||
-            die "cmake -B build failed (missing dependencies? run scripts/install-deps.sh)"
-    fi
-    cmake --build build --target openvswitch -j"$(nproc)" >/dev/null ||
-        die "building failed; see: cmake --build build --target openvswitch"
-fi
+# Only the patched Open vSwitch and the core it links.
+build_tree openvswitch
 if [[ ! -x $BUILD/bin/ovs-vswitchd ]]; then
     die "$BUILD/bin/ovs-vswitchd is missing: run cmake -B build && cmake --build build first"
 fi
@@ -97,25 +64,14 @@ TOPO_SHOW=$SHOW
 . "$ROOT/tests/e2e/topology.sh"
 topo_preflight || exit 1
 
-failures=0
 # step NS|- CMD...: prints the command as one would type it, then runs it
 # (in namespace NS unless "-").  A failure is counted, not fatal.
 step() {
-    local ns=$1
-    shift
-    if [[ $ns == - ]]; then
-        printf '%s$ %s%s\n' "$BOLD" "$*" "$OFF"
-        "$@"
+    if [[ $1 == - ]]; then
+        show_run "" "${*:2}" "${@:2}"
     else
-        printf '%s$ ip netns exec %s %s%s\n' "$BOLD" "$ns" "$*" "$OFF"
-        ip netns exec "$ns" "$@"
+        show_run "" "ip netns exec $*" ip netns exec "$@"
     fi
-    local rc=$?
-    if [[ $rc -ne 0 ]]; then
-        printf '%s(exit status %d)%s\n' "$RED" "$rc" "$OFF"
-        failures=$((failures + 1))
-    fi
-    return "$rc"
 }
 # wait_listen NS PORT: a TCP server listens on PORT in NS (5 s at most).
 wait_listen() {
