@@ -24,9 +24,9 @@
 #
 # Provides, after assert.sh: HERE ROOT BIN SCHEMA PY NODE V4 DIR SDN POOL6
 # SERVER4 SERVER6 AUTH4 NAT64D_ARGS; env_preflight, env_dir, add_netns,
-# make_vm, netns_resolv_conf, setup_ipv4_side, start_ovs, start_vswitchd,
-# in_node, vsctl, appctl, ofctl, nat64d, start_nat64d, until_ok (sets
-# WAITED), write_running_config.
+# make_vm, netns_resolv_conf, setup_ipv4_side, start_auth_dns, start_ovs,
+# start_vswitchd, in_node, vsctl, appctl, ofctl, nat64d, start_nat64d,
+# until_ok (sets WAITED), write_running_config.
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
@@ -203,6 +203,41 @@ setup_ipv4_side() {
     ip -n "$NODE" route add 192.0.2.0/24 via 203.0.113.10
     mkdir "$DIR/www" && echo hello-from-ipv4 >"$DIR/www/index.html"
     ip netns exec "$V4" "$PY" "$HERE/peer_tools.py" http "$SERVER4" 80 "$DIR/www" >"$DIR/http.log" 2>&1 &
+    disown
+}
+
+# start_auth_dns: the upstream the node's resolv.conf names, $AUTH4 in
+# $V4 (after setup_ipv4_side): an authoritative unbound, IPv4 only, for
+# v4only.example. with "www" an A record ($SERVER4) and no AAAA, the kind
+# of name DNS64 exists for; every other query it refuses, so nothing ever
+# leaves the namespaces.  Its log in $DIR/auth.log.  (Not .test: unbound
+# answers test. itself, an RFC 6761 default local zone, so nat64d's
+# resolvers would never forward such a query.)
+start_auth_dns() {
+    ip -n "$V4" addr add "$AUTH4/32" dev lo
+    mkdir -m 755 "$DIR/auth"
+    cat >"$DIR/auth/unbound.conf" <<EOF
+server:
+    do-daemonize: no
+    username: ""
+    chroot: ""
+    directory: "$DIR/auth"
+    pidfile: "$DIR/auth/unbound.pid"
+    use-syslog: no
+    logfile: ""
+    interface: $AUTH4@53
+    interface-automatic: no
+    do-ip6: no
+    access-control: 0.0.0.0/0 refuse
+    access-control: 203.0.113.0/24 allow
+    module-config: "iterator"
+    local-zone: "." refuse
+    local-zone: "v4only.example." static
+    local-data: "www.v4only.example. 300 IN A $SERVER4"
+remote-control:
+    control-enable: no
+EOF
+    ip netns exec "$V4" unbound -d -c "$DIR/auth/unbound.conf" >"$DIR/auth.log" 2>&1 &
     disown
 }
 

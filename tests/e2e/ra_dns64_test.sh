@@ -182,34 +182,9 @@ for vm in "$VM1:vm1p" "$VM1B:vm1bp" "$VM2:vm2p" "$VM3:vm3p"; do
     ip -n "${vm%%:*}" link set eth0 up
 done
 
-# The authoritative server for v4only.example., IPv4 only, as the upstream
-# resolver of the node; everything else it refuses: nothing ever leaves the
-# namespaces.
-ip -n "$V4" addr add "$AUTH4/32" dev lo
-mkdir -m 755 "$DIR/auth"
-cat >"$DIR/auth/unbound.conf" <<EOF
-server:
-    do-daemonize: no
-    username: ""
-    chroot: ""
-    directory: "$DIR/auth"
-    pidfile: "$DIR/auth/unbound.pid"
-    use-syslog: no
-    logfile: ""
-    interface: $AUTH4@53
-    interface-automatic: no
-    do-ip6: no
-    access-control: 0.0.0.0/0 refuse
-    access-control: 203.0.113.0/24 allow
-    module-config: "iterator"
-    local-zone: "." refuse
-    local-zone: "v4only.example." static
-    local-data: "www.v4only.example. 300 IN A $SERVER4"
-remote-control:
-    control-enable: no
-EOF
-ip netns exec "$V4" unbound -d -c "$DIR/auth/unbound.conf" >"$DIR/auth.log" 2>&1 &
-disown
+# The authoritative server for v4only.example. (nat64d_env.sh): the
+# node's upstream resolver, IPv4 only.
+start_auth_dns
 
 start_ovs
 Z1="\"nat64-prefix\": \"$POOL6/96\", \"mtu\": 1450"
