@@ -479,13 +479,15 @@ settings "$E, \"instance\": 4242"
 ID3=$(vsctl get bridge vnet3 external_ids:nat64d-instance | tr -d '"')
 running_config vnet1
 if until_ok 3 sh -c "! $BIN/ovs-vsctl --db=unix:$DIR/db.sock br-exists vnet2"; then ok "bridge vnet2 deleted"; else bad "bridge vnet2 still there"; fi
-if appctl nat64/instance-show "$ID2" >/dev/null 2>&1; then bad "instance $ID2 still there"; else ok "instance $ID2 deleted"; fi
+# (Later in the same pass than the bridge: wait for the pass to end.)
+instance_gone() { ! appctl nat64/instance-show "$1" >/dev/null 2>&1; }
+if until_ok 2 instance_gone "$ID2"; then ok "instance $ID2 deleted"; else bad "instance $ID2 still there"; fi
 OUT=$(ip -n "$NODE" route show proto 64)
 if grep -q '198\.51\.100\.2 ' <<<"$OUT"; then bad "route of vnet2 left" "$OUT"; else ok "no route of vnet2 left"; fi
 if ip -n "$NODE" link show vnet2 >/dev/null 2>&1; then bad "device vnet2 left"; else ok "device vnet2 gone"; fi
 # vnet3's bridge was not nat64d's to delete: only what nat64d added goes.
 if vsctl br-exists vnet3; then ok "adopted bridge vnet3 stays"; else bad "adopted bridge vnet3 deleted"; fi
-if appctl nat64/instance-show "$ID3" >/dev/null 2>&1; then bad "instance $ID3 of vnet3 still there"; else ok "instance $ID3 of vnet3 deleted"; fi
+if until_ok 2 instance_gone "$ID3"; then ok "instance $ID3 of vnet3 deleted"; else bad "instance $ID3 of vnet3 still there"; fi
 OUT=$(ofctl dump-flows vnet3 cookie=0x4e36340000000000/0xffffffff00000000 | grep -c cookie=)
 if [[ $OUT == 0 ]]; then ok "no nat64d flows left on vnet3"; else bad "$OUT nat64d flows left on vnet3"; fi
 OUT=$(vsctl get bridge vnet3 external_ids)
