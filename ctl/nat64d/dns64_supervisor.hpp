@@ -101,7 +101,8 @@ class Dns64Supervisor {
     // Stops every resolver (SIGTERM, SIGKILL after 2 s); leaves the files.
     void stop_all() noexcept;
 
-    // For nat64ctl status and tests: the pid per VNet, 0 while it waits to
+    // For the tests (nat64ctl, not nat64d's child, reads the pidfile:
+    // dns64_resolver_pid()): the pid per VNet, 0 while it waits to
     // be restarted.
     std::map<std::string, pid_t> running() const;
 

@@ -5,7 +5,6 @@
 // ra_service.hpp) and runs their DNS64 resolvers (dns64_supervisor.hpp)
 // (docs/reference.md, "nat64d").
 #include <fcntl.h>
-#include <poll.h>
 #include <sys/inotify.h>
 #include <sys/socket.h>
 #include <sys/un.h>

@@ -1,5 +1,7 @@
 #include "nat64d/netlink.hpp"
 
+#include "nat64d/prefixes.hpp"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <linux/ip.h>
@@ -307,7 +309,7 @@ std::optional<nat64::Ipv6Addr> Netlink::usable_link_local(const std::string &dev
     LinkPtr l = get_link(what, dev);
     for (const auto &[a, len] :
          list_ipv6(what, rtnl_link_get_ifindex(l.get()), IFA_F_TENTATIVE | IFA_F_DADFAILED)) {
-        if (a.b[0] == 0xfe && (a.b[1] & 0xc0) == 0x80) return a;  // fe80::/10
+        if (is_link_local(a)) return a;
     }
     return std::nullopt;
 }

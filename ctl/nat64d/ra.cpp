@@ -114,14 +114,6 @@ Mac multicast_mac(const Ipv6Addr &group) {
     return {0x33, 0x33, group.b[12], group.b[13], group.b[14], group.b[15]};
 }
 
-Ipv6Addr link_local_from_mac(const Mac &mac) {
-    // RFC 4291 appendix A: the 48-bit MAC becomes a 64-bit identifier by
-    // inserting 0xfffe between the company id and the extension id, then
-    // the universal/local bit (0x02 of the first octet) is inverted.
-    return Ipv6Addr{{0xfe, 0x80, 0, 0, 0, 0, 0, 0, static_cast<uint8_t>(mac[0] ^ 0x02), mac[1],
-                     mac[2], 0xff, 0xfe, mac[3], mac[4], mac[5]}};
-}
-
 std::optional<uint8_t> pref64_plc(uint8_t prefix_len) {
     // RFC 8781 §4, PLC: 0..5 stand for 96, 64, 56, 48, 40 and 32 bits.
     switch (prefix_len) {

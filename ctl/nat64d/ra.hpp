@@ -41,11 +41,6 @@ inline constexpr Mac kAllNodesMac{0x33, 0x33, 0x00, 0x00, 0x00, 0x01};
 // last 32 bits.
 Mac multicast_mac(const nat64::Ipv6Addr &group);
 
-// RFC 4291 §2.5.6 and appendix A: fe80::/64 followed by the modified EUI-64
-// interface identifier of an Ethernet MAC (ff:fe inserted in the middle, the
-// universal/local bit inverted).  52:54:00:12:34:56 -> fe80::5054:ff:fe12:3456.
-nat64::Ipv6Addr link_local_from_mac(const Mac &mac);
-
 // One on-link prefix (RFC 4861 §4.6.2 Prefix Information option).  Every
 // prefix is sent with L=1 (on-link); A=1 (autonomous address-configuration)
 // only for a /64, because SLAAC forms addresses from a 64-bit interface
@@ -82,7 +77,8 @@ struct RaPref64 {
 struct RaConfig {
     Mac router_mac{};  // Ethernet source, and the Source Link-Layer Address option
     // RFC 4861 §4.2: the source of an RA MUST be the router's link-local
-    // address on the interface; usually link_local_from_mac(router_mac).
+    // address on the interface (the one the kernel owns: Netlink::
+    // usable_link_local()).
     nat64::Ipv6Addr router_ip{};
     // RFC 4861 §4.2 header fields (§6.2.1 AdvCurHopLimit,
     // AdvDefaultLifetime, AdvReachableTime, AdvRetransTimer); 0 means

@@ -352,11 +352,4 @@ void RaService::wait() {
     n64_poll_timer_wait(std::max<long long>(ms, 0));
 }
 
-std::map<std::string, RaService::Counters> RaService::counters() const {
-    std::map<std::string, Counters> out;
-    for (const auto &[vnet, l] : links_)
-        out.emplace(vnet, l->counters);
-    return out;
-}
-
 }  // namespace nat64d

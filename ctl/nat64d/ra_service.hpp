@@ -25,8 +25,8 @@ class RaService {
   public:
     using Clock = std::chrono::steady_clock;
 
-    // What one VNet's router did since nat64d started (logged when the
-    // VNet stops advertising, and at debug level as they change).
+    // What one VNet's router did since it started advertising, logged
+    // when it stops.
     struct Counters {
         uint64_t rs_received = 0;      // packet-ins from our RS flows
         uint64_t rs_invalid = 0;       // refused by RFC 4861 §6.1.1 validation
@@ -62,9 +62,6 @@ class RaService {
     void run();
     // Registers the connections and the next deadline with the poll loop.
     void wait();
-
-    // Per VNet that advertises.
-    std::map<std::string, Counters> counters() const;
 
   private:
     struct Link;

@@ -25,7 +25,7 @@ namespace {
 nat64d::RaConfig router() {
     nat64d::RaConfig c;
     c.router_mac = {0x02, 0x65, 0, 0, 0, 1};
-    c.router_ip = nat64d::link_local_from_mac(c.router_mac);
+    c.router_ip = nat64::Ipv6Addr{{0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0x65, 0, 0xff, 0xfe, 0, 0, 1}};
     nat64::Ipv6Prefix p{};
     p.addr.b[0] = 0x20;
     p.addr.b[1] = 0x01;
