@@ -136,35 +136,12 @@ do_install() {
 			"'$prog uninstall' removes the installed files"
 }
 
-# An ipv6only zone that is configured or still running: without the plugin
-# pve-network skips its section in zones.cfg with a warning, so its vnets
-# point to a zone that does not exist, and the next write of zones.cfg drops
-# the zone.
-ipv6only_zones() {
-	local cfg=$prefix/etc/pve/sdn/zones.cfg running=$prefix/etc/pve/sdn/.running-config
-	if [ -f "$cfg" ]; then
-		sed -n 's/^ipv6only:[[:space:]]*\([^[:space:]]*\).*/\1/p' "$cfg"
-	fi
-	if [ -f "$running" ] && grep -q '"type"[[:space:]]*:[[:space:]]*"ipv6only"' "$running"; then
-		echo "(in the running SDN configuration $running)"
-	fi
-}
-
 do_uninstall() {
-	local zones entry src dest mode dir
-	zones=$(ipv6only_zones | tr '\n' ' ')
-	if [ -n "$zones" ]; then
-		if [ "$force" -eq 0 ]; then
-			die "ipv6only zones still exist: $zones- delete them first" \
-				"(Datacenter > SDN > Zones, or 'pvesh delete /cluster/sdn/zones/ID')" \
-				"and apply the SDN configuration ('pvesh set /cluster/sdn');" \
-				"without the plugin pve-network skips them in $root/etc/pve/sdn/zones.cfg" \
-				"and drops them at its next write. --force uninstalls anyway."
-		fi
-		echo "$prog: warning: uninstalling although ipv6only zones exist: $zones" >&2
-	fi
-	# Zones.pm must stop naming the plugin before the plugin goes
-	perl "$tool_src" remove --root "$root" ||
+	local entry src dest mode dir force_opt=()
+	[ "$force" -eq 0 ] || force_opt=(--force)
+	# Zones.pm must stop naming the plugin before the plugin goes; the tool
+	# refuses while ipv6only zones exist (unless --force)
+	perl "$tool_src" remove --root "$root" ${force_opt[@]+"${force_opt[@]}"} ||
 		die "could not unregister the zone type (see above); nothing deleted"
 	for entry in "$plugin_src $plugin_dest 0644" "${files[@]}"; do
 		read -r src dest mode <<<"$entry"
