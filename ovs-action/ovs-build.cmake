@@ -31,7 +31,8 @@ list(SORT NAT64_OVS_PATCHES)
 list(JOIN NAT64_OVS_PATCHES "\n" _nat64_series)
 file(CONFIGURE OUTPUT ${CMAKE_BINARY_DIR}/ovs/patch-series.txt CONTENT "${_nat64_series}\n" @ONLY)
 
-# The programs shared/design.md lists, as paths in the OVS tree.
+# The programs shared/design.md lists, as paths in the OVS tree, and
+# the one more that Debian's openvswitch-common ships.
 set(NAT64_OVS_PROGRAMS
     vswitchd/ovs-vswitchd
     ovsdb/ovsdb-server
@@ -39,7 +40,8 @@ set(NAT64_OVS_PROGRAMS
     utilities/ovs-vsctl
     utilities/ovs-ofctl
     utilities/ovs-appctl
-    utilities/ovs-dpctl)
+    utilities/ovs-dpctl
+    ovsdb/ovsdb-client)
 
 set(NAT64_OVS_DIR ${CMAKE_BINARY_DIR}/ovs)
 set(NAT64_OVS_SRC ${NAT64_OVS_DIR}/openvswitch)  # not src/: the stamps live there
@@ -63,7 +65,13 @@ ExternalProject_Add(openvswitch
   # Debian's python3, whatever python3 comes first in PATH: it has the
   # modules (python3-netaddr, -pyparsing, -pytest) that upstream's Python
   # flow-parser tests need; with another one they would silently skip.
-  COMMAND ./configure --enable-afxdp --enable-Werror PYTHON3=/usr/bin/python3
+  # Debian's directories (prefix /usr, /etc/openvswitch for the database,
+  # /var/run/openvswitch, /var/log/openvswitch): the programs are the ones
+  # packaging/build-debs.sh puts into the drop-in openvswitch-switch and
+  # -common packages, whose scripts and units expect those defaults.  The
+  # tests never rely on them: they run every daemon in a private directory.
+  COMMAND ./configure --prefix=/usr --localstatedir=/var --sysconfdir=/etc
+          --enable-afxdp --enable-Werror PYTHON3=/usr/bin/python3
           CPPFLAGS=-I${PROJECT_SOURCE_DIR}/include
           "LIBS=$<TARGET_FILE:nat64core> -lstdc++"
   # "all": naming single programs would skip automake's BUILT_SOURCES.

@@ -30,6 +30,13 @@ PACKAGES=(
     # and what configure --enable-afxdp needs
     openvswitch-source patch autoconf automake libtool
     libxdp-dev libbpf-dev libnuma-dev libssl-dev libcap-ng-dev
+    # ... and libunbound-dev, so that it has the features of Debian's build
+    # (ovs-vswitchd resolves host names in remotes), which the packages
+    # replace (packaging/build-debs.sh)
+    libunbound-dev
+    # packaging/build-debs.sh and its install test: the nat64d man page,
+    # lintian, a clean Debian 12 root to install the packages into
+    help2man lintian debootstrap
     # upstream's Python flow-parser tests for the patched OVS
     python3-netaddr python3-pyparsing python3-pytest
     # end-to-end tests and scripts/sandbox.sh (network namespaces, real traffic)
