@@ -75,7 +75,8 @@ ovs_debian=$(dpkg-query -W -f='${Version}' openvswitch-source 2>/dev/null) ||
 # Above Debian's own version of the same source, so that apt takes ours;
 # the pin in openvswitch-common keeps it above later Debian updates.
 ovs_version=$ovs_debian+nat64.$version
-maintainer=${DEB_MAINTAINER:-ovs-nat64 developers <ovs-nat64@users.noreply.github.com>}
+# no published address yet: an RFC 2606 .invalid one says so (DEB_MAINTAINER)
+maintainer=${DEB_MAINTAINER:-ovs-nat64 developers <maintainers@ovs-nat64.invalid>}
 if [[ -z ${SOURCE_DATE_EPOCH:-} ]]; then
     SOURCE_DATE_EPOCH=$(git -C "$src" log -1 --format=%ct 2>/dev/null || date +%s)
 fi
@@ -124,11 +125,19 @@ changelog() {
     printf '%s (%s) bookworm; urgency=medium\n\n  * %s\n\n -- %s  %s\n' \
         "$1" "$2" "$3" "$maintainer" "$changelog_date"
 }
-# finish TREE: md5sums, Installed-Size, permissions; then build the .deb
+# finish TREE: md5sums (without the conffiles: dpkg keeps theirs itself, as
+# dh_md5sums does), Installed-Size, permissions; then build the .deb
 finish() {
     local tree=$1 name size
     (cd "$tree" && find . -path ./DEBIAN -prune -o -type f -printf '%P\0' |
-        LC_ALL=C sort -z | xargs -0r md5sum) >"$tree/DEBIAN/md5sums"
+        LC_ALL=C sort -z | xargs -0r md5sum) >"$work/md5sums"
+    if [[ -f $tree/DEBIAN/conffiles ]]; then
+        # md5sum lines: 32 hex digits, 2 spaces, the path from column 35
+        awk 'NR == FNR { conf[substr($0, 2)] = 1; next } !(substr($0, 35) in conf)' \
+            "$tree/DEBIAN/conffiles" "$work/md5sums" >"$tree/DEBIAN/md5sums"
+    else
+        cp "$work/md5sums" "$tree/DEBIAN/md5sums"
+    fi
     chmod 0644 "$tree/DEBIAN/md5sums"
     size=$(du -sk --exclude=DEBIAN "$tree" | cut -f1)
     sed -i "/^Installed-Size:/d; /^Package:/a Installed-Size: $size" "$tree/DEBIAN/control"

@@ -13,7 +13,8 @@
 #   - registration by dpkg triggers: installing, then upgrading a stand-in
 #     libpve-network-perl (tests/sdn-plugin/synthetic_pve.sh) registers the
 #     ipv6only zone type each time; removal refuses while a zone exists;
-#   - upgrade over itself (reinstall), then purge: the root is as before.
+#   - upgrade over itself (reinstall), remove and install again, then purge:
+#     the root is as before.
 #
 # Usage (as root): tests/packaging/install_test.sh BUILD_DIR
 # Environment: DEBIAN_MIRROR (default http://deb.debian.org/debian).
@@ -266,11 +267,13 @@ printf 'Origin: Debian\nLabel: Debian\nSuite: newer\nCodename: newer\nSHA256:\n 
 echo "deb [trusted=yes] file:/tmp/newer-debian ./" >"$root/etc/apt/sources.list.d/newer-debian.list"
 run in_root apt-get update -q
 run in_root apt-get -s dist-upgrade
+no_ovs_upgrade() { ! grep -q '^Inst openvswitch' <<<"$out"; }
 check_out "apt dist-upgrade would not replace the patched openvswitch with Debian's ${ovs_debian}9" \
-    bash -c "! grep -q '^Inst openvswitch' <<<\"\$1\"" _ "$out"
+    no_ovs_upgrade
 run in_root apt-cache policy openvswitch-switch
-check_out "apt-cache policy: the newer version is offered, the candidate is the patched build" \
-    bash -c 'grep -q "${3}9 50" <<<"$1" && grep -q "Candidate: $2" <<<"$1"' _ "$out" "$ovs_version" "$ovs_debian"
+policy_keeps_ours() { grep -q "${ovs_debian}9 50" <<<"$out" && grep -q "Candidate: $ovs_version" <<<"$out"; }
+check_out "apt-cache policy: the newer version is offered at 50, the candidate is the patched build" \
+    policy_keeps_ours
 rm -rf "$fake" "$root/etc/apt/sources.list.d/newer-debian.list"
 run in_root apt-get update -q
 
@@ -307,8 +310,8 @@ run in_root dpkg -i /tmp/standin-0.9.9+standin1.deb
 check_out "installing libpve-network-perl after ovs-nat64-pve: the trigger registers the zone type" registered
 run in_root dpkg -i /tmp/standin-0.9.9+standin2.deb
 check_out "upgrading libpve-network-perl (new Zones.pm): the trigger registers it again" registered
-run in_root perl -e 'use lib "/usr/share/perl5"; require PVE::Network::SDN::Zones; print join(",", @PVE::Network::SDN::Zones::Plugin::registered // ()), "\n"'
-check_out "pve-network loads with the plugin registered" test "$rc" -eq 0
+run in_root perl -e 'require PVE::Network::SDN::Zones; print join(",", @{PVE::Network::SDN::Zones::Plugin->lookup_types()}), "\n"'
+check_out "pve-network loads with the zone type ipv6only among its types" test "$out" = "evpn,ipv6only,simple,vlan"
 
 # --- upgrade over itself --------------------------------------------------------------
 
@@ -318,6 +321,20 @@ check "... the zone type is still registered" registered
 check "... nat64d.service still enabled" test -L "$wants/nat64d.service"
 run in_root dpkg --verify ovs-nat64 ovs-nat64-pve openvswitch-common openvswitch-switch
 check_out "dpkg --verify: every installed file as packaged" test -z "$out" -a "$rc" -eq 0
+
+# --- remove (not purge), then install again -------------------------------------------
+
+standin_zones=$tmp/standin-0.9.9+standin2/usr/share/perl5/PVE/Network/SDN/Zones.pm
+run in_root apt-get remove -y -q ovs-nat64-pve ovs-nat64
+check_out "apt-get remove of ovs-nat64-pve and ovs-nat64 exits 0" test "$rc" -eq 0
+check "... Zones.pm is pve-network's again" cmp -s "$zones" "$standin_zones"
+check "... the plugin module is gone" test ! -e "$root/usr/share/perl5/PVE/Network/SDN/Zones/Ipv6OnlyPlugin.pm"
+check "... nat64d.service is masked while removed" test "$(readlink "$root/etc/systemd/system/nat64d.service")" = /dev/null
+install_all
+check_out "installing them again exits 0" test "$rc" -eq 0
+check "... nat64d.service unmasked" test ! -e "$root/etc/systemd/system/nat64d.service"
+check "... and enabled" test -L "$wants/nat64d.service"
+check "... and the zone type registered" registered
 
 # --- removal with a zone, then purge ----------------------------------------------------
 
@@ -333,7 +350,7 @@ rm -rf "$root/etc/pve"
 cp "$zones" "$tmp/zones-registered"
 run in_root apt-get purge -y -q ovs-nat64-pve ovs-nat64 openvswitch-switch openvswitch-common
 check_out "apt-get purge of the 4 packages exits 0" test "$rc" -eq 0
-check "Zones.pm is pve-network's again (registration removed)" cmp -s "$zones" "$tmp/standin-0.9.9+standin2/usr/share/perl5/PVE/Network/SDN/Zones.pm"
+check "Zones.pm is pve-network's again (registration removed)" cmp -s "$zones" "$standin_zones"
 check "pvemanagerlib.js is pve-manager's again" cmp -s "$js" "$tmp/standin-0.9.9+standin2/usr/share/pve-manager/js/pvemanagerlib.js"
 run in_root dpkg --purge libpve-network-perl
 snapshot "$tmp/after"
