@@ -138,7 +138,9 @@ run in_root apt-get update -q
 
 # What the packages need from Debian, installed first, so that the root can
 # be compared before and after: the packages' own dependencies minus each
-# other, plus what the test itself uses (iproute2).
+# other, plus what the test itself uses: iproute2, and ifupdown2, which
+# brings up the OVS bridge stanza the zone plugin writes (Proxmox VE uses
+# its own build of ifupdown2, with the same openvswitch addon).
 deps=()
 for d in "$debs"/*.deb; do
     while IFS= read -r dep; do
@@ -146,7 +148,7 @@ for d in "$debs"/*.deb; do
     done < <(dpkg-deb -f "$d" Pre-Depends Depends | sed 's/^[A-Za-z-]*: //' | tr ',' '\n' |
         sed 's/^ *//; s/ *$//' | grep -Ev '^(ovs-nat64|openvswitch-common|openvswitch-switch)( |$)')
 done
-deps_list=$(printf '%s, ' "${deps[@]}" iproute2)
+deps_list=$(printf '%s, ' "${deps[@]}" iproute2 ifupdown2)
 run in_root apt-get satisfy -y -q --no-install-recommends "${deps_list%, }"
 [[ $rc -eq 0 ]] || {
     show
@@ -223,8 +225,11 @@ done
 # --- the patched Open vSwitch at Debian's paths ------------------------------------
 
 # ovs-ctl (Debian's script) starts ovsdb-server with Debian's database path;
-# ovs-vswitchd with no options finds it at its built-in default socket.  In
-# a network namespace of its own, so the bridge's tap stays there.
+# ovs-vswitchd with no options finds it at its built-in default socket.
+# ifupdown2 brings up a VNet's bridge from the stanza the zone plugin
+# writes (its fixture one-vnet, as tests/sdn-plugin checks it).  In a
+# network namespace of its own, so the bridges' taps stay there.
+cp "$repo/tests/sdn-plugin/zones/ipv6only/one-vnet/expected_sdn_interfaces" "$root/tmp/sdn-interfaces"
 ovs_session() {
     # shellcheck disable=SC2016 # expanded in the chroot
     unshare --net -- chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C.UTF-8 bash -c '
@@ -236,6 +241,10 @@ ovs_session() {
         ovs-ofctl add-flow br0 "priority=10,ip,actions=nat64(instance=7,table=1)"
         echo "FLOWS:"; ovs-ofctl dump-flows br0
         echo "FEATURES:"; ovs-appctl dpif/show-dp-features br0
+        mkdir -p /run/network
+        ifup -i /tmp/sdn-interfaces vnet1 2>&1 && echo "ifup exit 0" || echo "ifup failed"
+        echo "VNET1 $(ovs-vsctl get bridge vnet1 datapath_type) $(ovs-vsctl get bridge vnet1 fail_mode)"
+        ip -6 addr show dev vnet1
         mkdir -p /etc/pve/sdn
         echo "NAT64D:"; nat64d --once --node node1 2>&1; echo "nat64d exit $?"
         echo "DB: $(ls /etc/openvswitch/conf.db)"
@@ -245,6 +254,9 @@ run ovs_session
 check_out "ovs-ctl + ovs-vswitchd at Debian's paths: a nat64 flow is printed back" \
     grep -q 'actions=nat64(instance=7,table=1)' <<<"$out"
 check_out "the userspace datapath reports the nat64 action" grep -qi 'nat64.*yes' <<<"$out"
+check_out "ifupdown2 brings up the zone plugin's bridge stanza (ifup exits 0)" grep -qx 'ifup exit 0' <<<"$out"
+check_out "... a userspace-datapath bridge in fail mode secure" grep -qx 'VNET1 netdev secure' <<<"$out"
+check_out "... with the gateway address" grep -q 'inet6 2001:db8:1::1/64' <<<"$out"
 check_out "nat64d --once (built-in defaults) talks to the packaged OVS and exits 0" grep -qx 'nat64d exit 0' <<<"$out"
 check_out "the database is Debian's /etc/openvswitch/conf.db" grep -q 'DB: /etc/openvswitch/conf.db' <<<"$out"
 
