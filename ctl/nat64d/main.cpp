@@ -207,8 +207,11 @@ int main(int argc, char **argv) {
     app.add_option("--config-dir", opt.config_dir,
                    "Directory with Proxmox's .running-config and nat64.json")
         ->capture_default_str();
-    app.add_option("--node", opt.node, "This node's name, as in a zone's \"nodes\"")
-        ->capture_default_str();
+    // The default is this host's name, said in words: printing the value
+    // would put the build host's name into the generated man page.
+    app.add_option("--node", opt.node,
+                   "This node's name, as in a zone's \"nodes\" (default: the host name up to its "
+                   "first dot, as Proxmox VE names nodes)");
     app.add_option("--ovsdb", ep.db, "OVSDB remote of ovsdb-server")->capture_default_str();
     app.add_option(
            "--ovs-rundir", ep.rundir,
