@@ -482,6 +482,21 @@ run_split "$tool" remove --root "$groot"
 expect "remove with the broken GUI block: Zones.pm restored, warning, exit 1"
 if rc_is 1 && same "$pristine/Zones.pm" "$groot/$ZONES" && err_has "GUI panel not removed" && out_has "would reload"; then pass; else fail; fi
 
+# --- remove's refusal, --reload-always ---
+
+printf 'ipv6only: v6zone\n\tprefix64 64:ff9b::/96\n\n' >>"$root/$ZONES_CFG"
+run "$tool" remove --root "$root"
+expect "remove exits 3 while an ipv6only zone exists, naming it"
+if rc_is 3 && out_has "v6zone" && out_has "--force removes anyway"; then pass; else fail; fi
+run "$tool" check --root "$root"
+check "... and leaves the registration" rc_is 0
+cp -p "$pristine/zones.cfg" "$root/$ZONES_CFG"
+run "$tool" apply --root "$root" --reload-always
+expect "apply --reload-always reloads although nothing changed"
+if rc_is 0 && out_has "already registered" && out_has "would reload"; then pass; else fail; fi
+run "$tool" remove --root "$root" --reload-always
+check "--reload-always only with apply (usage error)" rc_is 2
+
 # --- uninstall ---
 
 printf 'ipv6only: v6zone\n\tprefix64 64:ff9b::/96\n\n' >>"$root/$ZONES_CFG"
