@@ -9,8 +9,9 @@
 #   openvswitch-switch   openvswitch-source with the programs replaced by this
 #                        build's patched ones: same paths, units, ifupdown
 #                        scripts and maintainer scripts as Debian's, a
-#                        version above Debian's, and an apt pin that keeps
-#                        apt from replacing them with Debian's
+#                        version above Debian's, and an apt pin (written by
+#                        openvswitch-common's postinst) that keeps apt from
+#                        replacing them with Debian's
 #
 # Usage: packaging/build-debs.sh [--build-dir DIR] [--out DIR] [--debian-debs DIR]
 #
@@ -73,10 +74,15 @@ grep -Eq '^NAT64_(SANITIZE|FUZZ):BOOL=ON' "$build/CMakeCache.txt" &&
 ovs_debian=$(dpkg-query -W -f='${Version}' openvswitch-source 2>/dev/null) ||
     die "openvswitch-source is not installed (the build needs it anyway)"
 # Above Debian's own version of the same source, so that apt takes ours;
-# the pin in openvswitch-common keeps it above later Debian updates.
+# the pin that openvswitch-common's postinst writes keeps it over later
+# Debian updates.
 ovs_version=$ovs_debian+nat64.$version
 # no published address yet: an RFC 2606 .invalid one says so (DEB_MAINTAINER)
 maintainer=${DEB_MAINTAINER:-ovs-nat64 developers <maintainers@ovs-nat64.invalid>}
+[[ $maintainer == *'<'*@*'>' && $maintainer != *$'\n'* ]] ||
+    die "DEB_MAINTAINER '$maintainer': expected 'Name <address>'"
+# shellcheck disable=SC2001 # escaping for sed is clearest with sed
+maintainer_sed=$(sed 's/[\\|&]/\\&/g' <<<"$maintainer") # for a sed replacement
 if [[ -z ${SOURCE_DATE_EPOCH:-} ]]; then
     SOURCE_DATE_EPOCH=$(git -C "$src" log -1 --format=%ct 2>/dev/null || date +%s)
 fi
@@ -149,7 +155,7 @@ finish() {
 # control TEMPLATE > control: @VAR@ replaced
 control() {
     sed -e "s|@VERSION@|$version|g" -e "s|@OVS_VERSION@|$ovs_version|g" \
-        -e "s|@ARCH@|$arch|g" -e "s|@MAINTAINER@|$maintainer|g" \
+        -e "s|@ARCH@|$arch|g" -e "s|@MAINTAINER@|$maintainer_sed|g" \
         -e "s|@DEPENDS@|${depends:-}|g" "$1"
 }
 # doc_files PACKAGE TREE: copyright and changelog
@@ -160,7 +166,9 @@ doc_files() {
     put_gz "$work/changelog" "$doc/changelog.gz"
 }
 
-rm -f "$out"/*.deb
+# earlier builds of these four, nothing else that may be there
+rm -f "$out"/ovs-nat64_*.deb "$out"/ovs-nat64-pve_*.deb "$out"/openvswitch-common_*+nat64.*.deb \
+    "$out"/openvswitch-switch_*+nat64.*.deb
 
 # --- ovs-nat64 -------------------------------------------------------------------
 
@@ -173,7 +181,7 @@ put_gz "$build/share/man/man8/nat64ctl.8" "$t/usr/share/man/man8/nat64ctl.8.gz"
 put "$build/share/bash-completion/completions/nat64ctl" \
     "$t/usr/share/bash-completion/completions/nat64ctl" 0644
 doc_files ovs-nat64 "$t"
-for d in README.md docs/proxmox.md docs/reference.md docs/design.md; do
+for d in README.md docs/proxmox.md docs/reference.md docs/design.md docs/packaging.md; do
     put_gz "$src/$d" "$t/usr/share/doc/ovs-nat64/$(basename "$d").gz"
 done
 mkdir -p "$t/DEBIAN"
@@ -230,26 +238,6 @@ while IFS= read -r -d '' f; do
 done < <(find "$build/ovs/openvswitch" -type f -perm -u+x ! -name '*.so*' ! -name '*.la' \
     ! -path '*/.libs/*' ! -path '*/tests/*' -print0)
 
-pin_text() {
-    cat <<EOF
-# ovs-nat64: keep the patched Open vSwitch (the nat64 OpenFlow action that
-# nat64d's flows use).  Debian's next update of openvswitch-common/-switch
-# has a higher version than this build ($ovs_version),
-# and apt would install it over this one.  Below 100, Debian's (and
-# Proxmox's) versions are only installed where none is: never over this
-# build.  Pins cannot simply favour the installed version: apt applies them
-# only to versions that a repository offers.  A newer ovs-nat64 build
-# installs over this one as usual.
-Package: openvswitch-common openvswitch-switch
-Pin: release o=Debian
-Pin-Priority: 50
-
-Package: openvswitch-common openvswitch-switch
-Pin: release o=Proxmox
-Pin-Priority: 50
-EOF
-}
-
 repack() {
     local pkg=$1 deb t f name replaced=0 shlibs
     deb=$(fetch_debian "$pkg")
@@ -274,18 +262,21 @@ repack() {
         is_elf "$f" && elves+=("-e$f")
     done < <(find "$t" -path "$t/DEBIAN" -prune -o -type f -print0)
     shlibs=$(shlibs_depends "${elves[@]}")
-    local deps add dep
+    local deps add dep names
     deps=$(sed -n 's/^Depends: //p' "$t/DEBIAN/control")
+    # the package names in Debian's Depends, one a line (alternatives too)
+    names=$(printf '%s\n' "$deps" | sed 's/[,|]/\n/g' | sed 's/^ *//; s/[ (:].*//')
     add=
     IFS=',' read -ra shl <<<"$shlibs"
     for dep in "${shl[@]}"; do
         dep=${dep# }
-        grep -Eq "(^|, )${dep%% *}( |,|$)" <<<"$deps" || add="$add, $dep"
+        grep -qxF "${dep%% *}" <<<"$names" || add="$add, $dep"
     done
     deps=${deps//"openvswitch-common (= $ovs_debian)"/"openvswitch-common (= $ovs_version)"}
     sed -i -e "s|^Depends: .*|Depends: ${deps//|/\\|}$add|" \
         -e "s|^Version: .*|Version: $ovs_version|" \
-        -e "s|^Maintainer: .*|Maintainer: $maintainer|" \
+        -e "s|^Maintainer: .*|Maintainer: $maintainer_sed|" \
+        -e "s|^Source: openvswitch$|Source: openvswitch ($ovs_debian)|" \
         "$t/DEBIAN/control"
     # the description says what this build is
     printf ' .\n This build has the programs built with the ovs-nat64 patch series\n (the nat64 OpenFlow action), from ovs-nat64 %s.\n' \
@@ -301,15 +292,11 @@ repack() {
     put_gz "$work/changelog" "$f"
     cat "$here/openvswitch/copyright-addendum" >>"$t/usr/share/doc/$pkg/copyright"
 
-    # What lintian says of the changes on purpose: the pin (the point of
-    # it) and a revision that extends Debian's
+    # What lintian says of a change on purpose: a revision that extends
+    # Debian's
     {
         printf '# ovs-nat64: a version above Debian %s, made by appending to its revision\n' "$ovs_debian"
         printf '%s: debian-revision-not-well-formed %s\n' "$pkg" "$ovs_version"
-        if [[ $pkg == openvswitch-common ]]; then
-            printf '# ovs-nat64: the pin that keeps Debian updates from replacing the patched build\n'
-            printf '%s: package-installs-apt-preferences [etc/apt/preferences.d/ovs-nat64-openvswitch.pref]\n' "$pkg"
-        fi
     } >>"$t/usr/share/lintian/overrides/$pkg"
 
     # Debian's purge removes the /etc/openvswitch/conf.db symlink but leaves
@@ -322,11 +309,15 @@ repack() {
         printf '%s\n%s\nexit 0\n' "${postrm%exit 0}" "$(<"$here/openvswitch/postrm-purge")" >"$t/DEBIAN/postrm"
     fi
 
+    # The apt pin that keeps this build (packaging/openvswitch/common-postinst);
+    # Debian's openvswitch-common has no maintainer scripts to merge with
     if [[ $pkg == openvswitch-common ]]; then
-        pin_text >"$work/pin"
-        put "$work/pin" "$t/etc/apt/preferences.d/ovs-nat64-openvswitch.pref" 0644
-        echo /etc/apt/preferences.d/ovs-nat64-openvswitch.pref >>"$t/DEBIAN/conffiles"
-        chmod 0644 "$t/DEBIAN/conffiles"
+        local s
+        for s in postinst postrm; do
+            [[ ! -e $t/DEBIAN/$s ]] ||
+                die "$pkg: Debian's package now has a $s; merge packaging/openvswitch/common-$s into it"
+            put "$here/openvswitch/common-$s" "$t/DEBIAN/$s" 0755
+        done
     fi
     finish "$t"
 }

@@ -104,16 +104,20 @@ run "$repo/packaging/build-debs.sh" --build-dir "$build" --out "$debs"
     bail "packaging/build-debs.sh failed"
 }
 version=$(sed -n 's/^CMAKE_PROJECT_VERSION:STATIC=//p' "$build/CMakeCache.txt")
+arch=$(dpkg --print-architecture)
 ovs_debian=$(dpkg-query -W -f='${Version}' openvswitch-source)
 ovs_version=$ovs_debian+nat64.$version
-for p in "ovs-nat64_${version}_amd64" "ovs-nat64-pve_${version}_all" \
-    "openvswitch-common_${ovs_version}_amd64" "openvswitch-switch_${ovs_version}_amd64"; do
+for p in "ovs-nat64_${version}_${arch}" "ovs-nat64-pve_${version}_all" \
+    "openvswitch-common_${ovs_version}_${arch}" "openvswitch-switch_${ovs_version}_${arch}"; do
     check "built $p.deb" test -f "$debs/$p.deb"
 done
 
-run lintian --fail-on error,warning --suppress-tags executable-not-elf-or-script,no-manual-page "$debs"/*.deb
-expect_lintian() { [[ $rc -eq 0 ]]; }
-check_out "lintian: no errors or warnings (but Debian's own two in openvswitch-*)" expect_lintian
+run lintian --fail-on error,warning "$debs"/ovs-nat64*.deb
+check_out "lintian: no errors or warnings for ovs-nat64 and ovs-nat64-pve" test "$rc" -eq 0
+# Debian's own packages have these two warnings; everything else counts
+run lintian --fail-on error,warning --suppress-tags executable-not-elf-or-script,no-manual-page \
+    "$debs"/openvswitch-*.deb
+check_out "lintian: no errors or warnings for openvswitch-* but Debian's own" test "$rc" -eq 0
 
 # --- a clean Debian 12 root ----------------------------------------------------------
 
@@ -173,9 +177,9 @@ mkdir -p "$root/tmp/debs"
 cp "$debs"/*.deb "$root/tmp/debs/"
 install_all() {
     run in_root apt-get install -y -q --no-install-recommends "$@" \
-        "/tmp/debs/ovs-nat64_${version}_amd64.deb" "/tmp/debs/ovs-nat64-pve_${version}_all.deb" \
-        "/tmp/debs/openvswitch-common_${ovs_version}_amd64.deb" \
-        "/tmp/debs/openvswitch-switch_${ovs_version}_amd64.deb"
+        "/tmp/debs/ovs-nat64_${version}_${arch}.deb" "/tmp/debs/ovs-nat64-pve_${version}_all.deb" \
+        "/tmp/debs/openvswitch-common_${ovs_version}_${arch}.deb" \
+        "/tmp/debs/openvswitch-switch_${ovs_version}_${arch}.deb"
 }
 install_all
 check_out "apt-get install of the 4 packages exits 0" test "$rc" -eq 0
@@ -200,6 +204,8 @@ for f in /usr/bin/nat64d /usr/bin/nat64ctl /lib/systemd/system/nat64d.service \
     /etc/apt/preferences.d/ovs-nat64-openvswitch.pref; do
     check "installed: $f" test -f "$root$f"
 done
+check "the apt pin is not a conffile (it must not outlive the patched build)" \
+    bash -c "! grep -q ovs-nat64-openvswitch.pref '$root/var/lib/dpkg/info/openvswitch-common.conffiles' 2>/dev/null"
 for m in nat64d nat64ctl ovs-nat64-sdn-register; do
     check "man page $m(8) is a man page" bash -c "zcat '$root/usr/share/man/man8/$m.8.gz' | grep -q '^\.TH'"
 done
@@ -268,7 +274,7 @@ fake=$root/tmp/newer-debian
 mkdir -p "$fake"
 for p in openvswitch-common openvswitch-switch; do
     d=$tmp/newer-$p
-    dpkg-deb -R "$build/packaging/debian-debs/${p}_${ovs_debian}_amd64.deb" "$d"
+    dpkg-deb -R "$build/packaging/debian-debs/${p}_${ovs_debian}_${arch}.deb" "$d"
     sed -i "s/^Version: .*/Version: ${ovs_debian}9/; s/(= $ovs_debian)/(= ${ovs_debian}9)/" "$d/DEBIAN/control"
     dpkg-deb --root-owner-group -Zgzip --build "$d" "$fake/" >/dev/null
 done
