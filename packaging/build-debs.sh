@@ -231,13 +231,6 @@ fetch_debian() {
     printf '%s\n' "$deb"
 }
 
-# The OVS tree's programs by name: what replaces Debian's.
-declare -A ovs_built=()
-while IFS= read -r -d '' f; do
-    ovs_built[$(basename "$f")]=$f
-done < <(find "$build/ovs/openvswitch" -type f -perm -u+x ! -name '*.so*' ! -name '*.la' \
-    ! -path '*/.libs/*' ! -path '*/tests/*' -print0)
-
 repack() {
     local pkg=$1 deb t f name replaced=0 shlibs
     deb=$(fetch_debian "$pkg")
@@ -246,10 +239,11 @@ repack() {
     # every ELF file must be a program this build made from the same source
     while IFS= read -r -d '' f; do
         is_elf "$f" || continue
+        # build/bin has the patched programs (ovs-action/ovs-build.cmake)
         name=$(basename "$f")
-        [[ -n ${ovs_built[$name]:-} ]] ||
-            die "$pkg: Debian's $name has no counterpart in $build/ovs/openvswitch"
-        put_elf "${ovs_built[$name]}" "$f"
+        [[ -x $build/bin/$name ]] ||
+            die "$pkg: Debian's $name has no counterpart in $build/bin (add it to ovs-action/ovs-build.cmake)"
+        put_elf "$build/bin/$name" "$f"
         replaced=$((replaced + 1))
     done < <(find "$t" -path "$t/DEBIAN" -prune -o -type f -print0)
     [[ $replaced -gt 0 ]] || die "$pkg: no programs found to replace"

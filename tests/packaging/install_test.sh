@@ -162,12 +162,10 @@ run in_root apt-get satisfy -y -q --no-install-recommends "${deps_list%, }"
 # snapshot: every path with type, mode and content hash, but for the state
 # that apt/dpkg keep of themselves and what changes with any run
 snapshot() {
-    (cd "$root" && find . -xdev \( -path ./proc -o -path ./dev -o -path ./tmp -o -path ./run \
-        -o -path ./var/lib/dpkg -o -path ./var/lib/apt -o -path ./var/cache -o -path ./var/log \
-        -o -path ./var/tmp \) -prune -o -printf '%y %m %p\n' | LC_ALL=C sort) >"$1"
-    (cd "$root" && find . -xdev \( -path ./proc -o -path ./dev -o -path ./tmp -o -path ./run \
-        -o -path ./var/lib/dpkg -o -path ./var/lib/apt -o -path ./var/cache -o -path ./var/log \
-        -o -path ./var/tmp \) -prune -o -type f -print0 | LC_ALL=C sort -z | xargs -0r md5sum) >>"$1"
+    local skip=(\( -path ./proc -o -path ./dev -o -path ./tmp -o -path ./run -o -path ./var/lib/dpkg
+        -o -path ./var/lib/apt -o -path ./var/cache -o -path ./var/log -o -path ./var/tmp \) -prune -o)
+    (cd "$root" && find . -xdev "${skip[@]}" -printf '%y %m %p\n' | LC_ALL=C sort) >"$1"
+    (cd "$root" && find . -xdev "${skip[@]}" -type f -print0 | LC_ALL=C sort -z | xargs -0r md5sum) >>"$1"
 }
 snapshot "$tmp/before"
 
@@ -285,7 +283,7 @@ printf 'Origin: Debian\nLabel: Debian\nSuite: newer\nCodename: newer\nSHA256:\n 
 echo "deb [trusted=yes] file:/tmp/newer-debian ./" >"$root/etc/apt/sources.list.d/newer-debian.list"
 run in_root apt-get update -q
 run in_root apt-get -s dist-upgrade
-no_ovs_upgrade() { ! grep -q '^Inst openvswitch' <<<"$out"; }
+no_ovs_upgrade() { [[ $rc -eq 0 ]] && ! grep -q '^Inst openvswitch' <<<"$out"; }
 check_out "apt dist-upgrade would not replace the patched openvswitch with Debian's ${ovs_debian}9" \
     no_ovs_upgrade
 run in_root apt-cache policy openvswitch-switch
